@@ -1,0 +1,1 @@
+"""The workflow engine around SpiffWorkflow: the only package that imports it."""

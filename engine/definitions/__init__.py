@@ -1,0 +1,1 @@
+"""Process repository: deploy, validate and version BPMN/DMN definitions."""

@@ -1,0 +1,1 @@
+"""Runtime: instances, human tasks (the inbox), history, timers and messages."""

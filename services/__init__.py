@@ -1,0 +1,1 @@
+"""Domain services: plain Python, one package per area, no Flask and no SpiffWorkflow."""

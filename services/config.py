@@ -1,0 +1,158 @@
+"""The one configuration module: defaults, overridden by ``OA_*`` environment variables.
+
+Nothing else in the code base reads ``os.environ``. Settings are validated when loaded, so a
+mistyped value stops the platform at start-up with a message that names the variable.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ENV_PREFIX = "OA_"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(ValueError):
+    """Raised when a setting is missing or invalid; the message is shown to the operator."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """All tunable numbers and locations of the platform, with their defaults."""
+
+    database_url: str = ""
+    var_dir: Path = PROJECT_ROOT / "var"
+    secret_key: str = ""
+    debug: bool = False
+    # Passwords (等保2.0 level 3 identification).
+    password_min_length: int = 8
+    password_min_classes: int = 3
+    password_history: int = 5
+    password_max_age_days: int = 90
+    # Login failure handling.
+    lockout_threshold: int = 5
+    lockout_window_minutes: int = 15
+    lockout_minutes: int = 30
+    # Server-side sessions.
+    session_idle_minutes: int = 30
+    session_absolute_hours: int = 8
+    session_cookie_secure: bool = False
+    # Uploads.
+    max_upload_mb: int = 50
+    # Reverse proxies in front of the app (for the client IP recorded in the audit log).
+    trusted_proxy_count: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def is_postgresql(self) -> bool:
+        return self.database_url.startswith("postgresql")
+
+
+_BOOL_TRUE = {"1", "true", "yes", "on"}
+_BOOL_FALSE = {"0", "false", "no", "off", ""}
+
+
+def _coerce(name: str, raw: str, kind: type) -> Any:
+    if kind is bool:
+        lowered = raw.strip().lower()
+        if lowered in _BOOL_TRUE:
+            return True
+        if lowered in _BOOL_FALSE:
+            return False
+        raise ConfigError(f"配置项 {ENV_PREFIX}{name.upper()} 应为 true/false，实际为 {raw!r}")
+    if kind is int:
+        try:
+            value = int(raw)
+        except ValueError as exc:
+            raise ConfigError(
+                f"配置项 {ENV_PREFIX}{name.upper()} 应为整数，实际为 {raw!r}"
+            ) from exc
+        if value < 0:
+            raise ConfigError(f"配置项 {ENV_PREFIX}{name.upper()} 不能为负数：{value}")
+        return value
+    if kind is Path:
+        return Path(raw)
+    return raw
+
+
+def _field_types() -> dict[str, type]:
+    hints = {"str": str, "int": int, "bool": bool, "Path": Path}
+    return {
+        f.name: hints.get(str(f.type), str)
+        for f in dataclasses.fields(Settings)
+        if f.name != "extra"
+    }
+
+
+def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+    """Build validated settings from defaults, ``OA_*`` variables and keyword overrides.
+
+    ``DATABASE_URL`` is also accepted without the prefix, as hosting platforms set it.
+    """
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for name, kind in _field_types().items():
+        raw = env.get(ENV_PREFIX + name.upper())
+        if raw is None and name == "database_url":
+            raw = env.get("DATABASE_URL")
+        if raw is not None:
+            values[name] = _coerce(name, raw, kind)
+    values.update(overrides)
+    settings = Settings(**values)
+    settings = _fill_defaults(settings)
+    validate(settings)
+    return settings
+
+
+def _fill_defaults(settings: Settings) -> Settings:
+    var_dir = Path(settings.var_dir)
+    changes: dict[str, Any] = {"var_dir": var_dir}
+    if not settings.database_url:
+        changes["database_url"] = f"sqlite:///{var_dir / 'oa.sqlite3'}"
+    if not settings.secret_key:
+        changes["secret_key"] = _persistent_secret(var_dir)
+    return dataclasses.replace(settings, **changes)
+
+
+def _persistent_secret(var_dir: Path) -> str:
+    """A per-installation random key kept in var/ (never a built-in default)."""
+    var_dir.mkdir(parents=True, exist_ok=True)
+    path = var_dir / "secret_key"
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    key = secrets.token_urlsafe(48)
+    path.write_text(key, encoding="utf-8")
+    path.chmod(0o600)
+    return key
+
+
+def validate(settings: Settings) -> None:
+    """Refuse settings that cannot work, naming the variable at fault."""
+    url = settings.database_url
+    if not (url.startswith("sqlite") or url.startswith("postgresql")):
+        raise ConfigError(
+            f"{ENV_PREFIX}DATABASE_URL 只支持 sqlite:/// 或 postgresql+psycopg://，实际为 {url!r}"
+        )
+    if url.startswith("postgresql") and "+psycopg" not in url.split("://", 1)[0]:
+        raise ConfigError("PostgreSQL 连接串请使用 postgresql+psycopg:// 驱动前缀")
+    if len(settings.secret_key) < 32:
+        raise ConfigError(f"{ENV_PREFIX}SECRET_KEY 至少需要 32 个字符")
+    if settings.password_min_length < 8:
+        raise ConfigError(f"{ENV_PREFIX}PASSWORD_MIN_LENGTH 不得小于 8（等保要求）")
+    if not 1 <= settings.password_min_classes <= 4:
+        raise ConfigError(f"{ENV_PREFIX}PASSWORD_MIN_CLASSES 应在 1 到 4 之间")
+    for name in ("lockout_threshold", "session_idle_minutes", "session_absolute_hours"):
+        if getattr(settings, name) <= 0:
+            raise ConfigError(f"{ENV_PREFIX}{name.upper()} 必须大于 0")
+    if settings.session_idle_minutes > settings.session_absolute_hours * 60:
+        raise ConfigError("会话空闲超时不能长于绝对超时")

@@ -1,0 +1,1 @@
+"""Organisation directory: units (单位), departments (处室/科室), users, positions and roles."""

@@ -1,0 +1,55 @@
+"""Application factory: it only wires settings, extensions, blueprints and error pages."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Flask
+
+from services.config import Settings, load_settings
+from services.db import db, engine_options
+from web import errors, filters
+from web.extensions import csrf
+
+BLUEPRINTS = (
+    "web.auth:bp",
+    "web.portal:bp",
+    "web.audit_console:bp",
+    "web.directory:bp",
+)
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the WSGI app for ``settings`` (loaded from the environment when omitted)."""
+    settings = settings or load_settings()
+    app = Flask(__name__)
+    app.config.update(
+        OA_SETTINGS=settings,
+        SECRET_KEY=settings.secret_key,
+        SQLALCHEMY_DATABASE_URI=settings.database_url,
+        SQLALCHEMY_ENGINE_OPTIONS=engine_options(settings.database_url),
+        MAX_CONTENT_LENGTH=settings.max_upload_mb * 1024 * 1024,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.session_cookie_secure,
+        SESSION_COOKIE_NAME="oa_session",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.session_absolute_hours),
+        WTF_CSRF_TIME_LIMIT=None,  # the CSRF token lives as long as the server-side session
+        JSON_AS_ASCII=False,
+    )
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    db.init_app(app)
+    csrf.init_app(app)
+    _register_blueprints(app)
+    errors.init_app(app)
+    filters.init_app(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from importlib import import_module
+
+    for spec in BLUEPRINTS:
+        module_name, attr = spec.split(":")
+        app.register_blueprint(getattr(import_module(module_name), attr))
