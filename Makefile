@@ -51,7 +51,7 @@ pytest:
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 migration: venv
-	mkdir -p var && flock var/migration.lock $(BIN)/python -m migrations.regenerate_initial
+	mkdir -p var && flock var/migration.lock sh -c "$(BIN)/python -m migrations.regenerate_initial && $(BIN)/ruff format migrations/versions"
 
 bench: venv system-deps
 	$(BIN)/python bench/engine_bench.py

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import secrets
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -128,12 +129,40 @@ def _persistent_secret(var_dir: Path) -> str:
     """A per-installation random key kept in var/ (never a built-in default)."""
     var_dir.mkdir(parents=True, exist_ok=True)
     path = var_dir / "secret_key"
-    if path.exists():
-        return path.read_text(encoding="utf-8").strip()
-    key = secrets.token_urlsafe(48)
-    path.write_text(key, encoding="utf-8")
-    path.chmod(0o600)
-    return key
+    try:
+        # O_EXCL: when several workers start together exactly one writes, the others read it.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return _read_secret(path)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(secrets.token_urlsafe(48))
+    return _read_secret(path)
+
+
+def _read_secret(path: Path) -> str:
+    # A concurrent writer may not have flushed yet; wait briefly for the full key.
+    for _ in range(50):
+        key = path.read_text(encoding="utf-8").strip()
+        if len(key) >= 32:
+            return key
+        time.sleep(0.01)
+    raise ConfigError(f"密钥文件 {path} 内容无效，请删除后重启或设置 OA_SECRET_KEY")
+
+
+_installed: Settings | None = None
+
+
+def install(settings: Settings) -> None:
+    """Make ``settings`` the ones services read (called once by the app factory)."""
+    global _installed
+    _installed = settings
+
+
+def current_settings() -> Settings:
+    """The settings installed by the app factory; services read policy numbers from here."""
+    if _installed is None:
+        raise ConfigError("配置尚未加载：请通过应用工厂启动")
+    return _installed
 
 
 def validate(settings: Settings) -> None:

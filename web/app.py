@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from services.config import Settings, load_settings
+from services.config import Settings, install, load_settings
 from services.db import db, engine_options
 from web import errors, filters
 from web.extensions import csrf
@@ -22,6 +23,7 @@ BLUEPRINTS = (
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the WSGI app for ``settings`` (loaded from the environment when omitted)."""
     settings = settings or load_settings()
+    install(settings)
     app = Flask(__name__)
     app.config.update(
         OA_SETTINGS=settings,
@@ -38,6 +40,10 @@ def create_app(settings: Settings | None = None) -> Flask:
         JSON_AS_ASCII=False,
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    if settings.trusted_proxy_count:
+        # Behind nginx the client address arrives in X-Forwarded-For; trust only our own proxies.
+        n = settings.trusted_proxy_count
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     settings.var_dir.mkdir(parents=True, exist_ok=True)
     db.init_app(app)
     csrf.init_app(app)

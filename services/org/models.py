@@ -84,6 +84,7 @@ class User(db.Model):  # type: ignore[name-defined]
     position_code: Mapped[str] = mapped_column(ForeignKey("org_position.code"))
     email: Mapped[str | None] = mapped_column(String(120))
     mobile: Mapped[str | None] = mapped_column(String(20))
+    office_phone: Mapped[str | None] = mapped_column(String(40))
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
@@ -121,6 +122,7 @@ class UserRole(db.Model):  # type: ignore[name-defined]
 
     user: Mapped[User] = relationship(back_populates="roles")
     role: Mapped[Role] = relationship()
+    unit: Mapped[Unit | None] = relationship()
 
 
 class LeaderCharge(db.Model):  # type: ignore[name-defined]
@@ -132,3 +134,6 @@ class LeaderCharge(db.Model):  # type: ignore[name-defined]
     id: Mapped[int] = mapped_column(primary_key=True)
     leader_id: Mapped[int] = mapped_column(ForeignKey("org_user.id"), index=True)
     department_id: Mapped[int] = mapped_column(ForeignKey("org_department.id"), index=True)
+
+    leader: Mapped[User] = relationship()
+    department: Mapped[Department] = relationship()

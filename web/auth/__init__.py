@@ -1,20 +1,7 @@
-"""PLACEHOLDER blueprint, replaced by its real implementation."""
+"""Login, logout, password change and first-run setup; loads ``g.user`` for every request."""
 
 from flask import Blueprint
 
 bp = Blueprint("auth", __name__)
 
-
-@bp.get("/auth")
-def login() -> str:
-    return "placeholder"
-
-
-@bp.post("/logout")
-def logout() -> str:
-    return "placeholder"
-
-
-@bp.get("/password")
-def change_password() -> str:
-    return "placeholder"
+from web.auth import hooks, views  # noqa: E402, F401  (routes and hooks register on bp)

@@ -1,0 +1,112 @@
+"""Screenshots of the demo city for docs/: ``python -m tests.support.screenshots [OUT_DIR]``.
+
+Loads the demo data into a throwaway SQLite database, serves the real app on a free port,
+logs in through the login page as documented demo users and saves full-page PNGs. Each page
+is checked to render Chinese glyphs first, so a machine without CJK fonts fails instead of
+writing screenshots full of boxes.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from playwright.sync_api import Browser, Page, ViewportSize, expect, sync_playwright
+
+from services.db import db
+from services.org.demo import load_demo
+from tests.support.browser import (
+    DESKTOP_VIEWPORT,
+    PHONE_VIEWPORT,
+    glyph_shapes,
+    launch_chromium,
+    log_in,
+)
+from tests.support.live_server import LiveServer, migrate_sqlite, serve
+
+DEFAULT_OUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# Screenshots only: the demo password is not a secret and the database is thrown away.
+DEMO_PASSWORD = "Demo@2025oa"
+CLERK, AUDITOR = "clerk", "auditor"
+
+
+@contextmanager
+def demo_server(workdir: Path) -> Iterator[LiveServer]:
+    """A live server on a fresh SQLite database holding the demo city."""
+    url = migrate_sqlite(workdir / "demo.sqlite3")
+    with serve(url, workdir / "var") as server:
+        with server.app_context():
+            load_demo(DEMO_PASSWORD)
+            db.session.commit()
+        yield server
+
+
+@contextmanager
+def tab(browser: Browser, server: LiveServer, viewport: ViewportSize) -> Iterator[Page]:
+    """A new logged-out browser context at ``viewport``, rendered at 2x for crisp docs."""
+    context = browser.new_context(
+        base_url=server.url,
+        locale="zh-CN",
+        timezone_id="Asia/Shanghai",
+        viewport=viewport,
+        device_scale_factor=2 if viewport == PHONE_VIEWPORT else 1,
+        is_mobile=viewport == PHONE_VIEWPORT,
+    )
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+def save(page: Page, path: Path) -> None:
+    """Refuse to save a page whose main heading does not render as Chinese glyphs."""
+    shapes = glyph_shapes(page, "h1", "政务协同办公平台")
+    if len({shape for _, shape in shapes}) < len(set("政务协同办公平台")):
+        raise SystemExit(f"{path.name}: 中文字形未正常显示（缺少 fonts-noto-cjk？）")
+    page.screenshot(path=path, full_page=True)
+    print(f"已保存 {path}")
+
+
+def shoot_desktop(browser: Browser, server: LiveServer, out: Path) -> None:
+    with tab(browser, server, DESKTOP_VIEWPORT) as page:
+        page.goto("/login")
+        page.fill("input[name=username]", CLERK)
+        save(page, out / "login.png")
+        log_in(page, CLERK, DEMO_PASSWORD)
+        expect(page.get_by_role("heading", name="您好", exact=False)).to_be_visible()
+        save(page, out / "portal.png")
+        page.goto("/directory")
+        save(page, out / "directory.png")
+    with tab(browser, server, DESKTOP_VIEWPORT) as page:
+        log_in(page, AUDITOR, DEMO_PASSWORD)
+        page.goto("/audit")
+        save(page, out / "audit.png")
+
+
+def shoot_phone(browser: Browser, server: LiveServer, out: Path) -> None:
+    with tab(browser, server, PHONE_VIEWPORT) as page:
+        log_in(page, CLERK, DEMO_PASSWORD)
+        save(page, out / "phone-portal.png")
+
+
+def main(argv: list[str]) -> None:
+    out = Path(argv[0]) if argv else DEFAULT_OUT
+    out.mkdir(parents=True, exist_ok=True)
+    with (
+        tempfile.TemporaryDirectory(prefix="oa-shots-") as workdir,
+        demo_server(Path(workdir)) as server,
+        sync_playwright() as driver,
+    ):
+        browser = launch_chromium(driver)
+        try:
+            shoot_desktop(browser, server, out)
+            shoot_phone(browser, server, out)
+        finally:
+            browser.close()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
