@@ -13,6 +13,7 @@ DEMO_PASSWORD ?= Demo@2025oa
 run: venv npm
 	$(BIN)/oa init-db
 	$(BIN)/oa demo-data --if-empty --password '$(DEMO_PASSWORD)'
+	$(BIN)/oa deploy processes bpmn-models --comment "make run"
 	$(BIN)/oa run --host 127.0.0.1 --port $(PORT) --with-threads
 
 test: venv npm system-deps
@@ -35,7 +36,7 @@ node_modules/.installed: package.json
 npm: node_modules/.installed
 
 system-deps:
-	./.ci/apt-install.sh chromium fonts-noto-cjk postgresql-15
+	./.ci/apt-install.sh chromium fonts-noto-cjk postgresql-15 libreoffice-writer-nogui python3-uno fonts-arphic-ukai fonts-arphic-uming poppler-utils
 
 lint:
 	$(BIN)/ruff check .
@@ -54,7 +55,7 @@ migration: venv
 	mkdir -p var && flock var/migration.lock sh -c "$(BIN)/python -m migrations.regenerate_initial && $(BIN)/ruff format migrations/versions"
 
 bench: venv system-deps
-	$(BIN)/python bench/engine_bench.py
+	$(BIN)/python -m bench.engine_bench
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache

@@ -57,7 +57,8 @@ def _pg_version() -> str:
             text=True,
             check=False,
         )
-        return out.stdout.strip().rsplit(" ", 1)[-1]
+        found = re.search(r"\(PostgreSQL\) (\S+)", out.stdout)
+        return found.group(1) if found else out.stdout.strip()
     except (OSError, RuntimeError):  # only descriptive: a missing server is not an error here
         return "n/a"
 

@@ -5,8 +5,15 @@ Add a line here when a package gets a ``models`` module; the migration test fail
 # ruff: noqa: F401
 
 import engine.definitions.models
+import engine.runtime.delegation_models
 import engine.runtime.models
+import engine.runtime.wait_models
 import services.audit.models
 import services.auth.models
+import services.auth.token_models
 import services.notify.models
+import services.numbering.models
 import services.org.models
+import services.seal.models
+import services.studio.models
+import services.workbench.models

@@ -36,6 +36,10 @@ class Settings:
     password_min_classes: int = 3
     password_history: int = 5
     password_max_age_days: int = 90
+    # argon2id cost (argon2-cffi's RFC 9106 defaults); tests lower it, production should not.
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 65536
+    argon2_parallelism: int = 4
     # Login failure handling.
     lockout_threshold: int = 5
     lockout_window_minutes: int = 15
@@ -48,6 +52,11 @@ class Settings:
     max_upload_mb: int = 50
     # Reverse proxies in front of the app (for the client IP recorded in the audit log).
     trusted_proxy_count: int = 0
+    # Warm LibreOffice processes per app process for .docx -> PDF (services/convert).
+    convert_workers: int = 1
+    # Timer and message jobs (engine/scheduler.py), run by `oa scheduler` worker processes.
+    scheduler_enabled: bool = True
+    scheduler_interval_seconds: int = 5
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -180,7 +189,15 @@ def validate(settings: Settings) -> None:
         raise ConfigError(f"{ENV_PREFIX}PASSWORD_MIN_LENGTH 不得小于 8（等保要求）")
     if not 1 <= settings.password_min_classes <= 4:
         raise ConfigError(f"{ENV_PREFIX}PASSWORD_MIN_CLASSES 应在 1 到 4 之间")
-    for name in ("lockout_threshold", "session_idle_minutes", "session_absolute_hours"):
+    if settings.argon2_memory_kib < 8 * settings.argon2_parallelism:
+        raise ConfigError(f"{ENV_PREFIX}ARGON2_MEMORY_KIB 至少为 8 × 并行度")
+    for name in (
+        "argon2_time_cost",
+        "argon2_parallelism",
+        "lockout_threshold",
+        "session_idle_minutes",
+        "session_absolute_hours",
+    ):
         if getattr(settings, name) <= 0:
             raise ConfigError(f"{ENV_PREFIX}{name.upper()} 必须大于 0")
     if settings.session_idle_minutes > settings.session_absolute_hours * 60:

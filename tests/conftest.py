@@ -26,6 +26,8 @@ from web.app import create_app
 
 BACKENDS = ("sqlite", "postgresql")
 TEST_SECRET = "test-secret-key-" + "x" * 32
+# argon2 at its cheapest: the suite hashes thousands of passwords; production keeps the defaults.
+FAST_HASHING = {"argon2_time_cost": 1, "argon2_memory_kib": 1024, "argon2_parallelism": 1}
 _db_counter = itertools.count()
 
 
@@ -102,6 +104,7 @@ def make_test_app(database_url: str, var_dir: Path, **overrides: object) -> Flas
         database_url=database_url,
         var_dir=var_dir,
         secret_key=TEST_SECRET,
+        **FAST_HASHING,
         **overrides,
     )
     app = create_app(settings)

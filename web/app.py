@@ -17,6 +17,11 @@ BLUEPRINTS = (
     "web.portal:bp",
     "web.audit_console:bp",
     "web.directory:bp",
+    "web.forms.views:bp",
+    "web.studio:bp",
+    "web.admin_console:bp",
+    "web.workbench:bp",
+    "web.api:bp",
 )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from services import clock
@@ -56,3 +56,9 @@ class ProcessVersion(db.Model):  # type: ignore[name-defined]
     tag: Mapped[str | None] = mapped_column(String(50))
 
     definition: Mapped[ProcessDefinition] = relationship(back_populates="versions")
+
+
+@event.listens_for(ProcessVersion, "before_update")
+def _refuse_version_update(_mapper: object, _connection: object, version: ProcessVersion) -> None:
+    """Running instances and audits rely on a version never changing after deploy."""
+    raise ValueError(f"流程版本不可修改：{version.key} v{version.version}")

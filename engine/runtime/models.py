@@ -21,7 +21,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from services import clock
 from services.db import UTCDateTime, db
@@ -51,6 +51,10 @@ class ProcessInstance(db.Model):  # type: ignore[name-defined]
     state: Mapped[str] = mapped_column(Text, default="")
     state_format: Mapped[int] = mapped_column(Integer, default=0)
     revision: Mapped[int] = mapped_column(Integer, default=0)
+    # Head of the event chain (``history``): kept on the locked row, so appending needs no read
+    # and a deleted trailing event is still detected.
+    event_seq: Mapped[int] = mapped_column(Integer, default=0)
+    event_hash: Mapped[str] = mapped_column(String(64), default="0" * 64)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -89,6 +93,19 @@ class HumanTask(db.Model):  # type: ignore[name-defined]
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("org_user.id"))
+    # "task" mirrors an engine task; "addsign" is a 加签 row gating its ``parent_id`` task.
+    kind: Mapped[str] = mapped_column(String(20), default="task")
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("engine_human_task.id"), index=True)
+    # 委托: the user the task was meant for; it stays visible to them (``operations``).
+    delegated_from_id: Mapped[int | None] = mapped_column(ForeignKey("org_user.id"), index=True)
+
+    candidates: Mapped[list[HumanTaskCandidate]] = relationship(cascade="all, delete-orphan")
+    parent: Mapped[HumanTask | None] = relationship(remote_side="HumanTask.id")
+
+    @property
+    def engine_task_id(self) -> str:
+        """The engine task this row acts on: its own, or for a 加签 row the gated task's."""
+        return self.parent.spiff_task_id if self.parent is not None else self.spiff_task_id
 
 
 class HumanTaskCandidate(db.Model):  # type: ignore[name-defined]

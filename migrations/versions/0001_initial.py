@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 03:34:40.041851
+Create Date: 2026-11-25 04:00:03.834447
 """
 
 from collections.abc import Sequence
@@ -63,6 +63,16 @@ def upgrade() -> None:
         sa.UniqueConstraint("key", name=op.f("uq_engine_process_definition_key")),
     )
     op.create_table(
+        "numbering_counter",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("scope", sa.String(length=16), nullable=False),
+        sa.Column("key", sa.String(length=40), nullable=False),
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("next_seq", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_numbering_counter")),
+        sa.UniqueConstraint("scope", "key", "year", name=op.f("uq_numbering_counter_scope")),
+    )
+    op.create_table(
         "org_position",
         sa.Column("code", sa.String(length=32), nullable=False),
         sa.Column("name", sa.String(length=40), nullable=False),
@@ -99,6 +109,23 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("org_unit", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_org_unit_parent_id"), ["parent_id"], unique=False)
+
+    op.create_table(
+        "numbering_issuer_rule",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("unit_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("issuer_code", sa.String(length=40), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["unit_id"], ["org_unit.id"], name=op.f("fk_numbering_issuer_rule_unit_id_org_unit")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_numbering_issuer_rule")),
+        sa.UniqueConstraint("unit_id", "kind", name=op.f("uq_numbering_issuer_rule_unit_id")),
+    )
+    with op.batch_alter_table("numbering_issuer_rule", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_numbering_issuer_rule_unit_id"), ["unit_id"], unique=False
+        )
 
     op.create_table(
         "org_department",
@@ -167,6 +194,28 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("user_id", name=op.f("pk_auth_account")),
     )
     op.create_table(
+        "auth_api_token",
+        sa.Column("jti", sa.String(length=43), nullable=False),
+        sa.Column("family", sa.String(length=43), nullable=False),
+        sa.Column("kind", sa.String(length=10), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("issued_at", services.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", services.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("revoked_at", services.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("revoked_reason", sa.String(length=20), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["org_user.id"], name=op.f("fk_auth_api_token_user_id_org_user")
+        ),
+        sa.PrimaryKeyConstraint("jti", name=op.f("pk_auth_api_token")),
+    )
+    with op.batch_alter_table("auth_api_token", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_auth_api_token_expires_at"), ["expires_at"], unique=False
+        )
+        batch_op.create_index("ix_auth_api_token_family", ["family"], unique=False)
+        batch_op.create_index(batch_op.f("ix_auth_api_token_user_id"), ["user_id"], unique=False)
+
+    op.create_table(
         "auth_login_attempt",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("username", sa.String(length=64), nullable=False),
@@ -227,6 +276,30 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "engine_delegation",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("delegate_id", sa.Integer(), nullable=False),
+        sa.Column("starts_at", services.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("ends_at", services.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("process_keys", sa.JSON(), nullable=False),
+        sa.Column("reason", sa.String(length=300), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("created_at", services.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["delegate_id"], ["org_user.id"], name=op.f("fk_engine_delegation_delegate_id_org_user")
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["org_user.id"], name=op.f("fk_engine_delegation_user_id_org_user")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_engine_delegation")),
+    )
+    with op.batch_alter_table("engine_delegation", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_engine_delegation_user", ["user_id", "active", "starts_at"], unique=False
+        )
+
+    op.create_table(
         "engine_process_version",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("definition_id", sa.Integer(), nullable=False),
@@ -282,6 +355,37 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "numbering_issued",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("scope", sa.String(length=16), nullable=False),
+        sa.Column("number", sa.String(length=60), nullable=False),
+        sa.Column("issuer_code", sa.String(length=40), nullable=False),
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("seq", sa.Integer(), nullable=False),
+        sa.Column("ref", sa.String(length=64), nullable=True),
+        sa.Column("issued_by", sa.Integer(), nullable=True),
+        sa.Column("issued_at", services.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("voided_at", services.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("voided_by", sa.Integer(), nullable=True),
+        sa.Column("void_reason", sa.String(length=200), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["issued_by"], ["org_user.id"], name=op.f("fk_numbering_issued_issued_by_org_user")
+        ),
+        sa.ForeignKeyConstraint(
+            ["voided_by"], ["org_user.id"], name=op.f("fk_numbering_issued_voided_by_org_user")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_numbering_issued")),
+        sa.UniqueConstraint(
+            "scope", "issuer_code", "number", name=op.f("uq_numbering_issued_scope")
+        ),
+    )
+    with op.batch_alter_table("numbering_issued", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_numbering_issued_issuer_code"), ["issuer_code"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_numbering_issued_ref"), ["ref"], unique=False)
+
+    op.create_table(
         "org_leader_charge",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("leader_id", sa.Integer(), nullable=False),
@@ -332,6 +436,54 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_org_user_role_user_id"), ["user_id"], unique=False)
 
     op.create_table(
+        "seal_unit_seal",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("seal_code", sa.String(length=40), nullable=False),
+        sa.Column("unit_id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("algorithm", sa.String(length=40), nullable=False),
+        sa.Column("certificate_pem", sa.Text(), nullable=False),
+        sa.Column("certificate_serial", sa.String(length=64), nullable=False),
+        sa.Column("image_png", sa.LargeBinary(), nullable=False),
+        sa.Column("key_file", sa.String(length=200), nullable=False),
+        sa.Column("valid_from", services.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("valid_to", services.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", services.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"],
+            ["org_user.id"],
+            name=op.f("fk_seal_unit_seal_created_by_id_org_user"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["unit_id"], ["org_unit.id"], name=op.f("fk_seal_unit_seal_unit_id_org_unit")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_seal_unit_seal")),
+        sa.UniqueConstraint("seal_code", name=op.f("uq_seal_unit_seal_seal_code")),
+    )
+    with op.batch_alter_table("seal_unit_seal", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_seal_unit_seal_unit_id"), ["unit_id"], unique=False)
+
+    op.create_table(
+        "studio_draft",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("owner_id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("filename", sa.String(length=200), nullable=False),
+        sa.Column("xml", sa.Text(), nullable=False),
+        sa.Column("source", sa.String(length=300), nullable=False),
+        sa.Column("created_at", services.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", services.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["owner_id"], ["org_user.id"], name=op.f("fk_studio_draft_owner_id_org_user")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_studio_draft")),
+    )
+    with op.batch_alter_table("studio_draft", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_studio_draft_owner_id"), ["owner_id"], unique=False)
+
+    op.create_table(
         "engine_process_instance",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("version_id", sa.Integer(), nullable=False),
@@ -345,6 +497,8 @@ def upgrade() -> None:
         sa.Column("state", sa.Text(), nullable=False),
         sa.Column("state_format", sa.Integer(), nullable=False),
         sa.Column("revision", sa.Integer(), nullable=False),
+        sa.Column("event_seq", sa.Integer(), nullable=False),
+        sa.Column("event_hash", sa.String(length=64), nullable=False),
         sa.Column("created_at", services.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", services.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("ended_at", services.db.UTCDateTime(timezone=True), nullable=True),
@@ -380,6 +534,36 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "seal_use_log",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("at", services.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("unit_id", sa.Integer(), nullable=False),
+        sa.Column("seal_id", sa.Integer(), nullable=True),
+        sa.Column("user_id", sa.Integer(), nullable=True),
+        sa.Column("purpose", sa.String(length=200), nullable=False),
+        sa.Column("reference", sa.String(length=200), nullable=True),
+        sa.Column("step", sa.String(length=100), nullable=True),
+        sa.Column("result", sa.String(length=20), nullable=False),
+        sa.Column("reason", sa.String(length=300), nullable=True),
+        sa.Column("document_sha256", sa.String(length=64), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["seal_id"], ["seal_unit_seal.id"], name=op.f("fk_seal_use_log_seal_id_seal_unit_seal")
+        ),
+        sa.ForeignKeyConstraint(
+            ["unit_id"], ["org_unit.id"], name=op.f("fk_seal_use_log_unit_id_org_unit")
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["org_user.id"], name=op.f("fk_seal_use_log_user_id_org_user")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_seal_use_log")),
+    )
+    with op.batch_alter_table("seal_use_log", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_seal_use_log_at"), ["at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_seal_use_log_seal_id"), ["seal_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_seal_use_log_unit_id"), ["unit_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_seal_use_log_user_id"), ["user_id"], unique=False)
+
+    op.create_table(
         "engine_human_task",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("instance_id", sa.Integer(), nullable=False),
@@ -400,6 +584,9 @@ def upgrade() -> None:
         sa.Column("claimed_at", services.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("completed_at", services.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("completed_by_id", sa.Integer(), nullable=True),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("parent_id", sa.Integer(), nullable=True),
+        sa.Column("delegated_from_id", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
             ["assignee_id"], ["org_user.id"], name=op.f("fk_engine_human_task_assignee_id_org_user")
         ),
@@ -409,9 +596,19 @@ def upgrade() -> None:
             name=op.f("fk_engine_human_task_completed_by_id_org_user"),
         ),
         sa.ForeignKeyConstraint(
+            ["delegated_from_id"],
+            ["org_user.id"],
+            name=op.f("fk_engine_human_task_delegated_from_id_org_user"),
+        ),
+        sa.ForeignKeyConstraint(
             ["instance_id"],
             ["engine_process_instance.id"],
             name=op.f("fk_engine_human_task_instance_id_engine_process_instance"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["parent_id"],
+            ["engine_human_task.id"],
+            name=op.f("fk_engine_human_task_parent_id_engine_human_task"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_engine_human_task")),
         sa.UniqueConstraint(
@@ -420,6 +617,11 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("engine_human_task", schema=None) as batch_op:
         batch_op.create_index(
+            batch_op.f("ix_engine_human_task_delegated_from_id"),
+            ["delegated_from_id"],
+            unique=False,
+        )
+        batch_op.create_index(
             "ix_engine_human_task_done", ["completed_by_id", "completed_at"], unique=False
         )
         batch_op.create_index(
@@ -427,6 +629,9 @@ def upgrade() -> None:
         )
         batch_op.create_index(
             "ix_engine_human_task_instance", ["instance_id", "active"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_engine_human_task_parent_id"), ["parent_id"], unique=False
         )
 
     op.create_table(
@@ -455,6 +660,119 @@ def upgrade() -> None:
             "instance_id", "seq", name=op.f("uq_engine_instance_event_instance_id")
         ),
     )
+    op.create_table(
+        "engine_message",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("correlation", sa.JSON(), nullable=False),
+        sa.Column("correlation_key", sa.String(length=500), nullable=False),
+        sa.Column("payload", sa.JSON(), nullable=False),
+        sa.Column("source_instance_id", sa.Integer(), nullable=True),
+        sa.Column("sender_id", sa.Integer(), nullable=True),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("delivered_to", sa.JSON(), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("claimed_by", sa.String(length=100), nullable=True),
+        sa.Column("claimed_at", services.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.Column("created_at", services.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("delivered_at", services.db.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["sender_id"], ["org_user.id"], name=op.f("fk_engine_message_sender_id_org_user")
+        ),
+        sa.ForeignKeyConstraint(
+            ["source_instance_id"],
+            ["engine_process_instance.id"],
+            name=op.f("fk_engine_message_source_instance_id_engine_process_instance"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_engine_message")),
+    )
+    with op.batch_alter_table("engine_message", schema=None) as batch_op:
+        batch_op.create_index("ix_engine_message_status", ["status", "id"], unique=False)
+
+    op.create_table(
+        "engine_message_subscription",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("instance_id", sa.Integer(), nullable=False),
+        sa.Column("spiff_task_id", sa.String(length=36), nullable=False),
+        sa.Column("task_spec", sa.String(length=100), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("message_name", sa.String(length=200), nullable=False),
+        sa.Column("correlation", sa.JSON(), nullable=False),
+        sa.Column("correlation_key", sa.String(length=500), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("created_at", services.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["instance_id"],
+            ["engine_process_instance.id"],
+            name=op.f("fk_engine_message_subscription_instance_id_engine_process_instance"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_engine_message_subscription")),
+        sa.UniqueConstraint(
+            "instance_id", "spiff_task_id", name=op.f("uq_engine_message_subscription_instance_id")
+        ),
+    )
+    with op.batch_alter_table("engine_message_subscription", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_engine_message_subscription_instance_id"), ["instance_id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_engine_message_subscription_match",
+            ["message_name", "correlation_key", "active"],
+            unique=False,
+        )
+
+    op.create_table(
+        "engine_timer",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("instance_id", sa.Integer(), nullable=False),
+        sa.Column("spiff_task_id", sa.String(length=36), nullable=False),
+        sa.Column("task_spec", sa.String(length=100), nullable=False),
+        sa.Column("task_name", sa.String(length=200), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("interrupting", sa.Boolean(), nullable=False),
+        sa.Column("due_at", services.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("claimed_by", sa.String(length=100), nullable=True),
+        sa.Column("claimed_at", services.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("fired_at", services.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.Column("created_at", services.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["instance_id"],
+            ["engine_process_instance.id"],
+            name=op.f("fk_engine_timer_instance_id_engine_process_instance"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_engine_timer")),
+        sa.UniqueConstraint(
+            "instance_id", "spiff_task_id", name=op.f("uq_engine_timer_instance_id")
+        ),
+    )
+    with op.batch_alter_table("engine_timer", schema=None) as batch_op:
+        batch_op.create_index("ix_engine_timer_due", ["status", "due_at"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_engine_timer_instance_id"), ["instance_id"], unique=False
+        )
+
+    op.create_table(
+        "workbench_follow",
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("instance_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", services.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["instance_id"],
+            ["engine_process_instance.id"],
+            name=op.f("fk_workbench_follow_instance_id_engine_process_instance"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["org_user.id"], name=op.f("fk_workbench_follow_user_id_org_user")
+        ),
+        sa.PrimaryKeyConstraint("user_id", "instance_id", name=op.f("pk_workbench_follow")),
+    )
+    with op.batch_alter_table("workbench_follow", schema=None) as batch_op:
+        batch_op.create_index("ix_workbench_follow_user", ["user_id", "created_at"], unique=False)
+
     op.create_table(
         "engine_human_task_candidate",
         sa.Column("task_id", sa.Integer(), nullable=False),
@@ -485,13 +803,40 @@ def downgrade() -> None:
         batch_op.drop_index("ix_engine_human_task_candidate_user")
 
     op.drop_table("engine_human_task_candidate")
+    with op.batch_alter_table("workbench_follow", schema=None) as batch_op:
+        batch_op.drop_index("ix_workbench_follow_user")
+
+    op.drop_table("workbench_follow")
+    with op.batch_alter_table("engine_timer", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_engine_timer_instance_id"))
+        batch_op.drop_index("ix_engine_timer_due")
+
+    op.drop_table("engine_timer")
+    with op.batch_alter_table("engine_message_subscription", schema=None) as batch_op:
+        batch_op.drop_index("ix_engine_message_subscription_match")
+        batch_op.drop_index(batch_op.f("ix_engine_message_subscription_instance_id"))
+
+    op.drop_table("engine_message_subscription")
+    with op.batch_alter_table("engine_message", schema=None) as batch_op:
+        batch_op.drop_index("ix_engine_message_status")
+
+    op.drop_table("engine_message")
     op.drop_table("engine_instance_event")
     with op.batch_alter_table("engine_human_task", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_engine_human_task_parent_id"))
         batch_op.drop_index("ix_engine_human_task_instance")
         batch_op.drop_index("ix_engine_human_task_inbox")
         batch_op.drop_index("ix_engine_human_task_done")
+        batch_op.drop_index(batch_op.f("ix_engine_human_task_delegated_from_id"))
 
     op.drop_table("engine_human_task")
+    with op.batch_alter_table("seal_use_log", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_seal_use_log_user_id"))
+        batch_op.drop_index(batch_op.f("ix_seal_use_log_unit_id"))
+        batch_op.drop_index(batch_op.f("ix_seal_use_log_seal_id"))
+        batch_op.drop_index(batch_op.f("ix_seal_use_log_at"))
+
+    op.drop_table("seal_use_log")
     with op.batch_alter_table("engine_process_instance", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_engine_process_instance_version_id"))
         batch_op.drop_index("ix_engine_process_instance_status")
@@ -499,6 +844,14 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_engine_process_instance_business_key"))
 
     op.drop_table("engine_process_instance")
+    with op.batch_alter_table("studio_draft", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_studio_draft_owner_id"))
+
+    op.drop_table("studio_draft")
+    with op.batch_alter_table("seal_unit_seal", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_seal_unit_seal_unit_id"))
+
+    op.drop_table("seal_unit_seal")
     with op.batch_alter_table("org_user_role", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_org_user_role_user_id"))
         batch_op.drop_index(batch_op.f("ix_org_user_role_role_code"))
@@ -509,6 +862,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_org_leader_charge_department_id"))
 
     op.drop_table("org_leader_charge")
+    with op.batch_alter_table("numbering_issued", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_numbering_issued_ref"))
+        batch_op.drop_index(batch_op.f("ix_numbering_issued_issuer_code"))
+
+    op.drop_table("numbering_issued")
     with op.batch_alter_table("notify_notification", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_notify_notification_user_id"))
         batch_op.drop_index(batch_op.f("ix_notify_notification_created_at"))
@@ -518,6 +876,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_engine_process_version_definition_id"))
 
     op.drop_table("engine_process_version")
+    with op.batch_alter_table("engine_delegation", schema=None) as batch_op:
+        batch_op.drop_index("ix_engine_delegation_user")
+
+    op.drop_table("engine_delegation")
     with op.batch_alter_table("auth_password_history", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_auth_password_history_user_id"))
 
@@ -532,6 +894,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_auth_login_attempt_at"))
 
     op.drop_table("auth_login_attempt")
+    with op.batch_alter_table("auth_api_token", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_auth_api_token_user_id"))
+        batch_op.drop_index("ix_auth_api_token_family")
+        batch_op.drop_index(batch_op.f("ix_auth_api_token_expires_at"))
+
+    op.drop_table("auth_api_token")
     op.drop_table("auth_account")
     with op.batch_alter_table("org_user", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_org_user_unit_id"))
@@ -542,12 +910,17 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_org_department_unit_id"))
 
     op.drop_table("org_department")
+    with op.batch_alter_table("numbering_issuer_rule", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_numbering_issuer_rule_unit_id"))
+
+    op.drop_table("numbering_issuer_rule")
     with op.batch_alter_table("org_unit", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_org_unit_parent_id"))
 
     op.drop_table("org_unit")
     op.drop_table("org_role")
     op.drop_table("org_position")
+    op.drop_table("numbering_counter")
     op.drop_table("engine_process_definition")
     op.drop_table("audit_head")
     with op.batch_alter_table("audit_event", schema=None) as batch_op:

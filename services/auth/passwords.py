@@ -6,6 +6,7 @@ no reuse of the last N passwords, and a maximum age after which the user must ch
 
 from __future__ import annotations
 
+import functools
 import secrets
 import string
 from datetime import datetime, timedelta
@@ -20,10 +21,22 @@ from services.config import Settings, current_settings
 from services.db import db
 from services.org.models import User
 
-_hasher = PasswordHasher()
-# A real hash to verify against when the username is unknown, so that answering "no such user"
-# takes as long as a wrong password and timing does not reveal which usernames exist.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+@functools.cache
+def _hasher_for(time_cost: int, memory_kib: int, parallelism: int) -> tuple[PasswordHasher, str]:
+    """The hasher for the configured cost, with a dummy hash made at that same cost.
+
+    The dummy is what an unknown username is verified against, so answering "no such user"
+    takes as long as a wrong password and timing does not reveal which usernames exist.
+    """
+    hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism)
+    return hasher, hasher.hash(secrets.token_urlsafe(16))
+
+
+def _hasher() -> tuple[PasswordHasher, str]:
+    s = current_settings()
+    return _hasher_for(s.argon2_time_cost, s.argon2_memory_kib, s.argon2_parallelism)
+
 
 CHARACTER_CLASSES = (
     ("大写字母", str.isupper),
@@ -35,20 +48,21 @@ CHARACTER_CLASSES = (
 
 def hash_password(password: str) -> str:
     """An argon2id hash of ``password`` with a random salt."""
-    return _hasher.hash(password)
+    return _hasher()[0].hash(password)
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     """True when ``password`` matches; an unknown user (``None``) costs the same time."""
+    hasher, dummy = _hasher()
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
+        return hasher.verify(password_hash or dummy, password) and bool(password_hash)
     except (VerificationError, InvalidHashError):
         return False
 
 
 def needs_rehash(password_hash: str) -> bool:
     """True when the hash was made with weaker parameters than the current ones."""
-    return _hasher.check_needs_rehash(password_hash)
+    return _hasher()[0].check_needs_rehash(password_hash)
 
 
 def policy_text(settings: Settings | None = None) -> list[str]:

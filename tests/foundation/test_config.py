@@ -61,3 +61,18 @@ def test_cli_reports_bad_configuration(tmp_path) -> None:
     )
     assert result.returncode == 2
     assert "配置错误" in result.stderr
+
+
+def test_every_setting_is_documented() -> None:
+    import dataclasses
+    from pathlib import Path
+
+    from services.config import ENV_PREFIX, Settings
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "configuration.md").read_text("utf-8")
+    missing = [
+        ENV_PREFIX + f.name.upper()
+        for f in dataclasses.fields(Settings)
+        if f.name != "extra" and ENV_PREFIX + f.name.upper() not in doc
+    ]
+    assert missing == [], f"undocumented settings: {missing}"

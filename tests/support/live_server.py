@@ -47,7 +47,14 @@ def migrate_sqlite(path: Path) -> str:
 def build_app(database_url: str, var_dir: Path) -> Flask:
     """The production app factory on ``database_url``, ignoring the caller's environment."""
     settings = load_settings(
-        environ={}, database_url=database_url, var_dir=var_dir, secret_key=LIVE_SECRET
+        environ={},
+        database_url=database_url,
+        var_dir=var_dir,
+        secret_key=LIVE_SECRET,
+        # Cheap argon2 for tests (see tests/conftest.py); production keeps the defaults.
+        argon2_time_cost=1,
+        argon2_memory_kib=1024,
+        argon2_parallelism=1,
     )
     return create_app(settings)
 

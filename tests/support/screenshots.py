@@ -30,7 +30,29 @@ from tests.support.live_server import LiveServer, migrate_sqlite, serve
 DEFAULT_OUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 # Screenshots only: the demo password is not a secret and the database is thrown away.
 DEMO_PASSWORD = "Demo@2025oa"
-CLERK, AUDITOR = "clerk", "auditor"
+CLERK, AUDITOR, DEPTHEAD, SYSADMIN = "clerk", "auditor", "depthead", "sysadmin"
+PROCESSES = Path(__file__).resolve().parents[2] / "processes"
+LEAVE = {"leave_type": "年休假", "start_date": "2025-03-10", "days": 5, "reason": "回老家探亲"}
+
+
+def seed_workflow() -> int:
+    """Deploy processes/ and leave one 请假 waiting for the department head; its task id."""
+    from engine import api
+    from engine.definitions import repository
+    from services.org.directory import get_user_by_username
+
+    files = {p.name: p.read_bytes() for p in sorted(PROCESSES.glob("*.bpmn"))}
+    repository.deploy(files, deployed_by=None, comment="截图")
+    clerk = get_user_by_username(CLERK)
+    head = get_user_by_username(DEPTHEAD)
+    assert clerk is not None and head is not None
+    for days in (5, 2):
+        api.start_instance("qingjia", starter_id=clerk.id, data={"title": f"请假{days}天"})
+        mine = api.inbox(clerk.id).items[0]
+        api.complete_task(mine.id, actor_id=clerk.id, data={**LEAVE, "days": days})
+    api.start_instance("qingjia", starter_id=clerk.id, data={"title": "请假草稿"})
+    db.session.commit()
+    return api.inbox(head.id).items[0].id
 
 
 @contextmanager
@@ -41,6 +63,7 @@ def demo_server(workdir: Path) -> Iterator[LiveServer]:
         with server.app_context():
             load_demo(DEMO_PASSWORD)
             db.session.commit()
+            server.task_id = seed_workflow()  # type: ignore[attr-defined]
         yield server
 
 
@@ -84,6 +107,30 @@ def shoot_desktop(browser: Browser, server: LiveServer, out: Path) -> None:
         log_in(page, AUDITOR, DEMO_PASSWORD)
         page.goto("/audit")
         save(page, out / "audit.png")
+    shoot_workflow(browser, server, out)
+
+
+def shoot_workflow(browser: Browser, server: LiveServer, out: Path) -> None:
+    """The inbox, a task page with its diagram, the instance view and the admin console."""
+    task_id = server.task_id  # type: ignore[attr-defined]
+    with tab(browser, server, DESKTOP_VIEWPORT) as page:
+        log_in(page, DEPTHEAD, DEMO_PASSWORD)
+        page.goto("/workbench/")
+        save(page, out / "inbox.png")
+        page.goto(f"/workbench/tasks/{task_id}")
+        page.wait_for_selector(".djs-container", timeout=15_000)
+        save(page, out / "task.png")
+        page.locator("a[href*='/workbench/instances/']").first.click()
+        page.wait_for_selector(".djs-container", timeout=15_000)
+        save(page, out / "instance.png")
+    with tab(browser, server, DESKTOP_VIEWPORT) as page:
+        log_in(page, SYSADMIN, DEMO_PASSWORD)
+        page.goto("/admin/")
+        save(page, out / "admin.png")
+    with tab(browser, server, PHONE_VIEWPORT) as page:
+        log_in(page, DEPTHEAD, DEMO_PASSWORD)
+        page.goto(f"/workbench/tasks/{task_id}")
+        save(page, out / "phone-task.png")
 
 
 def shoot_phone(browser: Browser, server: LiveServer, out: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, g, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
+from engine import api
 from services.db import db
 from services.notify import inapp
 from web.security import login_required
@@ -23,7 +24,9 @@ def inject_unread() -> dict[str, int]:
 @login_required
 def home() -> str:
     notes = inapp.latest(g.user.id, limit=8)
-    return render_template("portal/home.html", notes=notes)
+    newest = api.InboxFilters(sort="created")
+    todo = api.inbox(g.user.id, filters=newest, per_page=5)
+    return render_template("portal/home.html", notes=notes, todo=todo)
 
 
 @bp.get("/todo")

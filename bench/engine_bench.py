@@ -1,0 +1,379 @@
+"""Engine benchmarks for issue 3, each side by side with raw SpiffWorkflow in the same run.
+
+    .venv/bin/python -m bench.engine_bench [--backends sqlite,postgresql] [--live 10000]
+
+Measures, on a fresh database per backend (PostgreSQL: a throwaway cluster):
+- start: persisted instances per second (instance row, inbox rows, history, commit), one process;
+- complete: one user task (lock, load, run, persist, inbox, history, commit) with N live
+  instances, p50/p99, and the ratio to raw Spiff's deserialize + complete + serialize;
+- loops: 1,000 reject loops (审核 -> 退回 -> 拟稿) on one instance, step cost at the start and end;
+- inbox: first page (50 rows by due time) for a user with 5,000 open tasks among 1,000,000 rows.
+Prints the figures and rewrites its section of docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import create_engine, insert, select, text
+
+import migrations
+from bench.report import summary_ms, write_section
+from engine import api, forms
+from engine.definitions import repository
+from engine.runtime.models import HumanTask, ProcessInstance
+from services.config import load_settings
+from services.db import db
+from services.org import admin, directory
+from tests.support.pgcluster import PgCluster
+from web.app import create_app
+
+HERE = Path(__file__).resolve().parent
+BPMN = HERE / "bpmn" / "bench_approval.bpmn"
+KEY = "bench_approval"
+SUBJECT = "关于做好2025年春节期间值班工作的通知"
+START_DATA = {"title": SUBJECT, "subject": SUBJECT, "reviewer": "bench_reviewer"}
+
+
+# --------------------------------------------------------------------------- environment
+
+
+@contextmanager
+def platform(backend: str, workdir: Path, cluster: PgCluster | None) -> Iterator[Flask]:
+    """A migrated database with two users and the bench process deployed, app context pushed."""
+    if backend == "sqlite":
+        url = f"sqlite:///{workdir / 'bench.sqlite3'}"
+    else:
+        assert cluster is not None
+        name = f"bench_{uuid.uuid4().hex[:8]}"
+        admin_engine = create_engine(cluster.url(), isolation_level="AUTOCOMMIT")
+        with admin_engine.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        admin_engine.dispose()
+        url = cluster.url(name)
+    settings = load_settings(
+        environ={}, database_url=url, var_dir=workdir / "var", secret_key="b" * 40
+    )
+    app = create_app(settings)
+    with app.app_context(), forms.use_forms_dir(HERE / "forms"):
+        migrations.upgrade_to_head(db.engine)
+        directory.ensure_reference_data()
+        unit = admin.create_unit("bench", "基准测试单位", "基准单位", parent_id=None)
+        admin.create_user("bench_starter", "张拟稿", unit.id)
+        admin.create_user("bench_reviewer", "李审核", unit.id)
+        repository.deploy({BPMN.name: BPMN.read_bytes()}, deployed_by=None, comment="bench")
+        db.session.commit()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+def user_id(username: str) -> int:
+    user = directory.get_user_by_username(username)
+    assert user is not None
+    return user.id
+
+
+def open_task(instance_id: int, spec: str) -> int:
+    return db.session.scalar(
+        select(HumanTask.id).where(
+            HumanTask.instance_id == instance_id,
+            HumanTask.task_spec == spec,
+            HumanTask.active.is_(True),
+        )
+    )
+
+
+def timed(fn: Callable[[], Any]) -> float:
+    began = time.perf_counter()
+    fn()
+    return time.perf_counter() - began
+
+
+# --------------------------------------------------------------------------- raw SpiffWorkflow
+
+
+class RawSpiff:
+    """The same process on bare SpiffWorkflow with its stock serializer (spec embedded)."""
+
+    def __init__(self) -> None:
+        parser = SpiffBpmnParser()
+        parser.add_bpmn_file(str(BPMN))
+        self.spec = parser.get_spec(KEY)
+        self.serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
+
+    def start(self) -> str:
+        workflow = BpmnWorkflow(self.spec)
+        workflow.get_tasks(state=TaskState.READY)[0].data.update(START_DATA)
+        workflow.do_engine_steps()
+        return self.serializer.serialize_json(workflow)
+
+    def complete(self, state: str, data: dict[str, Any]) -> str:
+        workflow = self.serializer.deserialize_json(state)
+        task = workflow.get_tasks(state=TaskState.READY, manual=True)[0]
+        task.data.update(data)
+        workflow.run_task_from_id(task.id)
+        workflow.do_engine_steps()
+        return self.serializer.serialize_json(workflow)
+
+
+# --------------------------------------------------------------------------- measurements
+
+
+def bench_start(count: int) -> float:
+    starter = user_id("bench_starter")
+
+    def one() -> None:
+        api.start_instance(KEY, starter_id=starter, data=START_DATA)
+        db.session.commit()
+
+    total = sum(timed(one) for _ in range(count))
+    return count / total
+
+
+def raw_start(raw: RawSpiff, count: int) -> float:
+    return count / sum(timed(raw.start) for _ in range(count))
+
+
+def fill_live(count: int) -> list[int]:
+    starter = user_id("bench_starter")
+    ids = []
+    for n in range(count):
+        ids.append(api.start_instance(KEY, starter_id=starter, data=START_DATA).id)
+        if n % 200 == 199:
+            db.session.commit()
+    db.session.commit()
+    return ids
+
+
+def bench_complete(live_ids: list[int], samples: int) -> dict[str, float]:
+    starter = user_id("bench_starter")
+    chosen = random.Random(7).sample(live_ids, samples)
+    times = []
+    for instance_id in chosen:
+        task_id = open_task(instance_id, "draft")
+        db.session.rollback()  # the lookup is not part of the measured operation
+
+        def one(task_id: int = task_id) -> None:
+            api.complete_task(task_id, actor_id=starter, data={"subject": SUBJECT})
+            db.session.commit()
+
+        times.append(timed(one))
+    return summary_ms(times)
+
+
+def raw_complete(raw: RawSpiff, samples: int) -> dict[str, float]:
+    states = [raw.start() for _ in range(samples)]
+    return summary_ms([timed(lambda s=s: raw.complete(s, {"subject": SUBJECT})) for s in states])
+
+
+def bench_loops(loops: int) -> tuple[list[float], int]:
+    """Seconds of each 退回 step (complete 审核 with approved=False), loop by loop."""
+    starter, reviewer = user_id("bench_starter"), user_id("bench_reviewer")
+    instance_id = api.start_instance(KEY, starter_id=starter, data=START_DATA).id
+    db.session.commit()
+    steps = []
+    for _ in range(loops):
+        api.complete_task(
+            open_task(instance_id, "draft"), actor_id=starter, data={"subject": SUBJECT}
+        )
+        db.session.commit()
+        review = open_task(instance_id, "review")
+
+        def reject(review: int = review) -> None:
+            api.complete_task(review, actor_id=reviewer, data={"approved": False})
+            db.session.commit()
+
+        steps.append(timed(reject))
+    state = db.session.get(ProcessInstance, instance_id)
+    return steps, len((state.state or "").encode("utf-8")) if state else 0
+
+
+def raw_loops(raw: RawSpiff, loops: int) -> tuple[list[float], str]:
+    state = raw.start()
+    steps = []
+    try:
+        for _ in range(loops):
+            state = raw.complete(state, {"subject": SUBJECT})
+            began = time.perf_counter()
+            state = raw.complete(state, {"approved": False})
+            steps.append(time.perf_counter() - began)
+    except RecursionError:
+        return steps, f"RecursionError at loop {len(steps) + 1}"
+    return steps, "ok"
+
+
+def fill_inbox(total: int, mine: int, live_ids: list[int]) -> int:
+    """``total`` task rows, ``mine`` of them open for one user; returns that user's id."""
+    unit_id = directory.get_user(user_id("bench_starter")).unit_id
+    others = [admin.create_user(f"bench_u{n:03d}", f"用户{n:03d}", unit_id).id for n in range(200)]
+    target = admin.create_user("bench_inbox", "王待办", unit_id).id
+    db.session.commit()
+    rng = random.Random(11)
+    base = datetime(2025, 1, 1, tzinfo=UTC)
+    batch: list[dict[str, Any]] = []
+    for n in range(total):
+        is_mine = n < mine
+        active = is_mine or rng.random() < 0.3
+        batch.append(
+            {
+                "instance_id": live_ids[n % len(live_ids)],
+                "spiff_task_id": str(uuid.UUID(int=rng.getrandbits(128))),
+                "task_spec": "review",
+                "name": "审核",
+                "process_key": KEY,
+                "form_key": "bench_review",
+                "assignee_id": target if is_mine else others[n % len(others)],
+                "status": "open" if active else "completed",
+                "active": active,
+                "priority": rng.randint(0, 2),
+                "urgency": "normal",
+                "due_at": base + timedelta(minutes=rng.randint(0, 525_600)),
+                "title": f"审核：{SUBJECT}（{n}）",
+                "created_at": base,
+            }
+        )
+        if len(batch) == 20_000:
+            db.session.execute(insert(HumanTask), batch)
+            db.session.commit()
+            batch = []
+    if batch:
+        db.session.execute(insert(HumanTask), batch)
+        db.session.commit()
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.connect() as conn:
+            conn.execute(text("ANALYZE"))
+            conn.commit()
+    return target
+
+
+def bench_inbox(target: int, samples: int) -> dict[str, float]:
+    def one() -> None:
+        page = api.inbox(target, page=1, per_page=50)
+        assert len(page.items) == 50
+        db.session.rollback()
+
+    for _ in range(5):
+        one()  # warm caches, as a live server would be
+    return summary_ms([timed(one) for _ in range(samples)])
+
+
+# --------------------------------------------------------------------------- report
+
+
+def run_backend(backend: str, args: argparse.Namespace, cluster: PgCluster | None) -> dict:
+    raw = RawSpiff()
+    with tempfile.TemporaryDirectory() as tmp, platform(backend, Path(tmp), cluster):
+        out: dict[str, Any] = {"backend": backend}
+        out["start"] = bench_start(args.starts)
+        out["raw_start"] = raw_start(raw, args.starts)
+        print(f"[{backend}] start: {out['start']:.0f}/s (raw {out['raw_start']:.0f}/s)")
+        live = fill_live(args.live)
+        out["complete"] = bench_complete(live, args.samples)
+        out["raw_complete"] = raw_complete(raw, args.samples)
+        print(f"[{backend}] complete: {out['complete']} raw {out['raw_complete']}")
+        steps, state_bytes = bench_loops(args.loops)
+        out["loops"] = (steps[:20], steps[-20:], len(steps))
+        out["loop_state_bytes"] = state_bytes
+        raw_steps, raw_outcome = raw_loops(raw, min(args.loops, 300))
+        out["raw_loops"] = (raw_steps[:20], raw_steps[-20:], len(raw_steps), raw_outcome)
+        print(
+            f"[{backend}] loops: first {summary_ms(steps[:20])['p50']:.2f} ms, "
+            f"last {summary_ms(steps[-20:])['p50']:.2f} ms; raw {raw_outcome}"
+        )
+        target = fill_inbox(args.inbox_rows, args.inbox_mine, live)
+        out["inbox"] = bench_inbox(target, args.samples)
+        print(f"[{backend}] inbox first page: {out['inbox']}")
+        return out
+
+
+def markdown(results: list[dict], args: argparse.Namespace) -> str:
+    lines = [
+        f"流程：`bench/bpmn/bench_approval.bpmn`（拟稿 → 审核 → 网关 → 登记/退回）；"
+        f"启动 {args.starts} 个实例计吞吐；完成任务时库中有 {args.live} 个活动实例，抽样 "
+        f"{args.samples} 次；退回循环 {args.loops} 次；待办表 {args.inbox_rows:,} 行，其中目标用户 "
+        f"{args.inbox_mine:,} 条待办。原生 SpiffWorkflow（raw）用其自带序列化（内嵌流程定义）。",
+        "",
+        "| 指标 | 目标 | " + " | ".join(r["backend"] for r in results) + " |",
+        "|---|---|" + "---|" * len(results),
+    ]
+
+    def row(label: str, target: str, cell: Callable[[dict], str]) -> None:
+        lines.append(f"| {label} | {target} | " + " | ".join(cell(r) for r in results) + " |")
+
+    row(
+        "启动实例（持久化+待办+历史）",
+        "≥ 200 个/秒（SQLite）",
+        lambda r: f"{r['start']:.0f} 个/秒（raw {r['raw_start']:.0f} 个/秒）",
+    )
+    row("完成任务 p50", "≤ 5 ms", lambda r: f"{r['complete']['p50']:.2f} ms")
+    row("完成任务 p99", "≤ 20 ms", lambda r: f"{r['complete']['p99']:.2f} ms")
+    row("raw 加载+完成+保存 p50", "—", lambda r: f"{r['raw_complete']['p50']:.2f} ms")
+    row(
+        "比值 ours/raw（p50）",
+        "≤ 2.5",
+        lambda r: f"{r['complete']['p50'] / r['raw_complete']['p50']:.2f}",
+    )
+
+    def loop_cell(r: dict) -> str:
+        first, last, n = r["loops"]
+        a, b = summary_ms(first)["p50"], summary_ms(last)["p50"]
+        return (
+            f"{n} 次无错误；第 1–20 次 {a:.2f} ms，最后 20 次 {b:.2f} ms（{b / a:.2f}×）；"
+            f"状态 {r['loop_state_bytes'] / 1024:.1f} KB"
+        )
+
+    def raw_loop_cell(r: dict) -> str:
+        first, last, n, outcome = r["raw_loops"]
+        a, b = summary_ms(first)["p50"], summary_ms(last)["p50"]
+        return f"{n} 次（{outcome}）；开始 {a:.2f} ms，最后 {b:.2f} ms（{b / a:.1f}×）"
+
+    row("退回循环：每步耗时", "末/首 ≤ 1.5×", loop_cell)
+    row("raw 退回循环", "—", raw_loop_cell)
+    row("待办首页 p95（50 行，按期限）", "≤ 10 ms", lambda r: f"{r['inbox']['p95']:.2f} ms")
+    lines.append("")
+    lines.append("定时器（2 个调度进程各触发一次）见 `bench/timers_bench.py` 的小节。")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--starts", type=int, default=500)
+    parser.add_argument("--live", type=int, default=10_000)
+    parser.add_argument("--samples", type=int, default=300)
+    parser.add_argument("--loops", type=int, default=1000)
+    parser.add_argument("--inbox-rows", type=int, default=1_000_000)
+    parser.add_argument("--inbox-mine", type=int, default=5_000)
+    parser.add_argument("--no-write", action="store_true", help="print only")
+    args = parser.parse_args()
+    backends = [b for b in args.backends.split(",") if b]
+    cluster = PgCluster().start() if "postgresql" in backends else None
+    try:
+        results = [run_backend(b, args, cluster) for b in backends]
+    finally:
+        if cluster:
+            cluster.stop()
+    report = markdown(results, args)
+    print(report)
+    if not args.no_write:
+        write_section("引擎（bench/engine_bench.py）", report)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,296 @@
+"""The engine facade for web/ and the CLI: our own small dataclasses in, out, never Spiff types.
+
+Functions add to the caller's transaction and never commit; the route, command or job commits
+(or rolls back on an error, which leaves the instance as it was).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from engine.runtime import addsign as _addsign
+from engine.runtime import delegation as _delegation
+from engine.runtime import history as _history
+from engine.runtime import inbox as _inbox
+from engine.runtime import messages as _messages
+from engine.runtime import migration as _migration
+from engine.runtime import operations as _operations
+from engine.runtime import replay as _replay
+from engine.runtime import runtime as _runtime
+from engine.runtime import sendback as _sendback
+from engine.runtime import timers as _timers
+from engine.runtime.history import ChainCheck, EventView
+from engine.runtime.inbox import InboxFilters, InstanceView, Page, TaskView
+from engine.runtime.migration import MigrationPlan, VersionDiff
+from engine.runtime.models import HumanTask, ProcessInstance
+from engine.runtime.replay import ReplayReport
+from engine.runtime.sendback import ReturnTarget
+from services.db import db
+from services.errors import NotFound
+
+__all__ = [
+    "ChainCheck",
+    "EventView",
+    "InboxFilters",
+    "InstanceView",
+    "MigrationPlan",
+    "Page",
+    "ReplayReport",
+    "TaskView",
+    "VersionDiff",
+    "claim_task",
+    "complete_task",
+    "deliver_messages",
+    "fire_due_timers",
+    "get_instance",
+    "get_task",
+    "history",
+    "inbox",
+    "retry_timer",
+    "send_message",
+    "start_instance",
+    "started_instances",
+    "verify_history",
+]
+
+
+def start_instance(
+    process_key: str,
+    *,
+    starter_id: int,
+    data: dict[str, Any] | None = None,
+    business_key: str | None = None,
+    title: str | None = None,
+) -> InstanceView:
+    """Start the latest version of a process and run it to its first wait state."""
+    instance = _runtime.start(
+        process_key, starter_id=starter_id, data=data, business_key=business_key, title=title
+    )
+    return _inbox.instance_view(instance)
+
+
+def complete_task(
+    task_id: int,
+    *,
+    actor_id: int,
+    data: dict[str, Any] | None = None,
+    expected_revision: int | None = None,
+) -> InstanceView:
+    """Complete a human task with form data (validated first); Conflict if someone was faster."""
+    instance = _runtime.complete(
+        task_id, actor_id=actor_id, data=data, expected_revision=expected_revision
+    )
+    return _inbox.instance_view(instance)
+
+
+def claim_task(task_id: int, actor_id: int) -> TaskView:
+    """签收 a group task: it becomes the actor's."""
+    return _inbox.task_view(_runtime.claim(task_id, actor_id))
+
+
+def get_instance(instance_id: int) -> InstanceView:
+    """One instance (NotFound with a Chinese message)."""
+    row = db.session.get(ProcessInstance, instance_id)
+    if row is None:
+        raise NotFound("流程实例不存在", instance_id=instance_id)
+    return _inbox.instance_view(row)
+
+
+def get_task(task_id: int) -> TaskView:
+    """One human task (NotFound with a Chinese message)."""
+    row = db.session.get(HumanTask, task_id)
+    if row is None:
+        raise NotFound("待办任务不存在", task_id=task_id)
+    return _inbox.task_view(row)
+
+
+def inbox(
+    user_id: int, *, filters: InboxFilters | None = None, page: int = 1, per_page: int = 50
+) -> Page:
+    """A page of the user's tasks: todo, claimable, done (已办) or overdue."""
+    return _inbox.inbox(user_id, filters=filters, page=page, per_page=per_page)
+
+
+def started_instances(user_id: int, *, page: int = 1, per_page: int = 50) -> Page:
+    """A page of the instances the user started."""
+    return _inbox.started_instances(user_id, page=page, per_page=per_page)
+
+
+def history(instance_id: int) -> list[EventView]:
+    """The instance's event log, oldest first."""
+    get_instance(instance_id)
+    return _history.history(instance_id)
+
+
+def verify_history(instance_id: int) -> ChainCheck:
+    """Check the instance's hash chain; names the first bad event."""
+    get_instance(instance_id)
+    return _history.verify_instance(instance_id)
+
+
+def fire_due_timers(limit: int = 100, worker_id: str | None = None) -> int:
+    """Scheduler job: fire due timers exactly once each, committing per timer (owns its
+    transactions, unlike the other facade functions); returns how many fired."""
+    return _timers.fire_due_timers(limit=limit, worker_id=worker_id)
+
+
+def retry_timer(timer_id: int) -> None:
+    """An admin puts a failed timer (an incident) back in the queue."""
+    _timers.retry_timer(timer_id)
+
+
+def send_message(
+    name: str,
+    correlation: dict[str, Any] | None = None,
+    payload: dict[str, Any] | None = None,
+    *,
+    sender_id: int | None = None,
+) -> int:
+    """Queue a message to other instances (admins, the API); returns the message id."""
+    row = _messages.send_message(name, correlation, payload, sender_id=sender_id)
+    db.session.flush()
+    return int(row.id)
+
+
+def deliver_messages(limit: int = 100, worker_id: str | None = None) -> int:
+    """Scheduler job: deliver pending messages exactly once each, committing per message;
+    returns how many were delivered."""
+    return _messages.deliver_messages(limit=limit, worker_id=worker_id)
+
+
+# Chinese workflow operations (issue 3 point 3); each is recorded in the instance history.
+
+
+def reassign_task(task_id: int, *, actor_id: int, to_user_id: int, reason: str) -> TaskView:
+    """转办: the holder (or a 系统管理员) hands an open task to someone else."""
+    return _inbox.task_view(_operations.reassign(task_id, actor_id, to_user_id, reason))
+
+
+def delegate(
+    user_id: int,
+    delegate_id: int,
+    *,
+    starts_at: datetime,
+    ends_at: datetime,
+    process_keys: list[str] | None = None,
+    reason: str = "",
+) -> int:
+    """委托: from ``starts_at`` to ``ends_at`` new tasks for ``user_id`` go to the delegate
+    (only for ``process_keys`` if given); returns the rule's id."""
+    rule = _delegation.delegate(
+        user_id,
+        delegate_id,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        process_keys=process_keys,
+        reason=reason,
+    )
+    return int(rule.id)
+
+
+def revoke_delegation(delegation_id: int, *, actor_id: int) -> None:
+    """End one's own delegation rule early."""
+    _delegation.revoke(delegation_id, actor_id)
+
+
+def delegated_tasks(user_id: int) -> list[TaskView]:
+    """Open tasks meant for ``user_id`` that went to their delegate (still visible to them)."""
+    return _delegation.delegated_away(user_id)
+
+
+def returnable_targets(task_id: int) -> list[ReturnTarget]:
+    """The earlier completed user tasks that task ``task_id`` may be sent back (退回) to."""
+    return _sendback.returnable_targets(task_id)
+
+
+def send_back(task_id: int, *, actor_id: int, target_task_spec: str, reason: str) -> InstanceView:
+    """退回 to an earlier completed user task, its earlier assignee and form data restored."""
+    return _inbox.instance_view(_sendback.send_back(task_id, actor_id, target_task_spec, reason))
+
+
+def withdraw_task(task_id: int, *, actor_id: int) -> InstanceView:
+    """取回 a task one completed while the next task(s) have not been acted on."""
+    return _inbox.instance_view(_sendback.withdraw(task_id, actor_id))
+
+
+def add_signer(
+    task_id: int, *, actor_id: int, user_id: int, position: str = "before", reason: str
+) -> TaskView:
+    """加签: a signer acts before the holder, or after the holder before the process moves on."""
+    row = _addsign.add_signer(task_id, actor_id, user_id, position, reason)
+    return _inbox.task_view(row)
+
+
+def suspend_instance(instance_id: int, *, admin_id: int, reason: str) -> InstanceView:
+    """Suspend a running instance (admins); its tasks cannot be completed meanwhile."""
+    return _inbox.instance_view(_operations.suspend(instance_id, admin_id, reason))
+
+
+def resume_instance(instance_id: int, *, admin_id: int, reason: str) -> InstanceView:
+    """Resume a suspended instance (admins)."""
+    return _inbox.instance_view(_operations.resume(instance_id, admin_id, reason))
+
+
+def terminate_instance(instance_id: int, *, admin_id: int, reason: str) -> InstanceView:
+    """Terminate an instance (admins); open tasks are cancelled."""
+    return _inbox.instance_view(_operations.terminate(instance_id, admin_id, reason))
+
+
+def unblock_instance(
+    instance_id: int,
+    *,
+    admin_id: int,
+    reason: str,
+    task_id: int | None = None,
+    data: dict[str, Any] | None = None,
+    skip_task_spec: str | None = None,
+) -> InstanceView:
+    """疏通: an admin completes a stuck task on behalf of its holder, or skips a stuck
+    automatic task, and the instance runs on."""
+    instance = _operations.unblock(
+        instance_id,
+        admin_id,
+        reason,
+        task_id=task_id,
+        data=data,
+        skip_task_spec=skip_task_spec,
+    )
+    return _inbox.instance_view(instance)
+
+
+def replay_instance(instance_id: int) -> ReplayReport:
+    """Verify the hash chain, then re-execute the recorded inputs in memory and compare."""
+    get_instance(instance_id)
+    return _replay.replay(instance_id)
+
+
+def data_as_of(instance_id: int, seq: int) -> dict[str, Any]:
+    """The instance data as it stood after event ``seq`` (the auditor's step-by-step view)."""
+    get_instance(instance_id)
+    return _replay.data_as_of(instance_id, seq)
+
+
+def diff_versions(version_a: int, version_b: int) -> VersionDiff:
+    """Nodes added, removed and changed between two versions of a process."""
+    return _migration.diff_versions(version_a, version_b)
+
+
+def version_id_for(process_key: str, number: int) -> int:
+    """The id of version ``number`` (v1, v2 ...) of a process."""
+    return _migration.version_id_for(process_key, number)
+
+
+def plan_migration(instance_ids: list[int], to_version_id: int) -> MigrationPlan:
+    """Dry run of moving instances to another version: diff, open tasks, verdict; no writes."""
+    return _migration.plan_migration(instance_ids, to_version_id)
+
+
+def apply_migration(plan: MigrationPlan, actor_id: int | None) -> list[int]:
+    """Carry out an allowed plan under the instance locks (Conflict if refused or stale)."""
+    return _migration.apply_migration(plan, actor_id)
+
+
+def task_form_data(task_id: int) -> dict[str, Any]:
+    """The current data of an open task, e.g. the form data restored by a 退回."""
+    return _operations.task_data(task_id)

@@ -1,0 +1,123 @@
+"""委托: a user's delegation rule for a period; new tasks meant for them go to the delegate.
+
+The task row keeps ``delegated_from_id`` (the delegator), so the delegator still sees the task
+(``delegated_away``) while the delegate works on it. Rules are followed one hop only: a delegate
+who has delegated too does not pass the task on again, which also rules out cycles.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, true
+
+from engine import assignment
+from engine.runtime.delegation_models import Delegation
+from engine.runtime.inbox import TaskView, task_view
+from engine.runtime.models import HumanTask
+from services import clock
+from services.db import db
+from services.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from services.org import directory
+
+
+def delegate(
+    user_id: int,
+    delegate_id: int,
+    *,
+    starts_at: datetime,
+    ends_at: datetime,
+    process_keys: list[str] | None = None,
+    reason: str = "",
+) -> Delegation:
+    """Create a delegation rule of ``user_id`` to ``delegate_id`` for ``[starts_at, ends_at)``."""
+    _check_rule(user_id, delegate_id, starts_at, ends_at)
+    if _overlapping(user_id, starts_at, ends_at):
+        raise Conflict("该时间段内已有生效的委托", user_id=user_id)
+    rule = Delegation(
+        user_id=user_id,
+        delegate_id=delegate_id,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        process_keys=sorted(set(process_keys or [])),
+        reason=reason[:300],
+        active=True,
+        created_at=clock.now(),
+    )
+    db.session.add(rule)
+    db.session.flush()
+    return rule
+
+
+def _check_rule(user_id: int, delegate_id: int, starts_at: datetime, ends_at: datetime) -> None:
+    if delegate_id == user_id:
+        raise ValidationFailed("不能委托给自己", errors={"delegate_id": "不能委托给自己"})
+    if ends_at <= starts_at:
+        raise ValidationFailed("委托结束时间须晚于开始时间", errors={"ends_at": "须晚于开始时间"})
+    directory.get_user(user_id)
+    if not directory.get_user(delegate_id).active:
+        raise ValidationFailed("受托人账号已停用", errors={"delegate_id": "受托人账号已停用"})
+
+
+def _overlapping(user_id: int, starts_at: datetime, ends_at: datetime) -> bool:
+    query = select(Delegation.id).where(
+        Delegation.user_id == user_id,
+        Delegation.active == true(),
+        Delegation.starts_at < ends_at,
+        Delegation.ends_at > starts_at,
+    )
+    return db.session.scalars(query).first() is not None
+
+
+def revoke(delegation_id: int, actor_id: int) -> Delegation:
+    """End a rule early; only its owner may. Tasks already delegated stay with the delegate."""
+    rule = db.session.get(Delegation, delegation_id)
+    if rule is None:
+        raise NotFound("委托不存在", delegation_id=delegation_id)
+    if rule.user_id != actor_id:
+        raise Forbidden("只能撤销本人的委托", delegation_id=delegation_id)
+    rule.active = False
+    return rule
+
+
+def active_rule(user_id: int, process_key: str) -> Delegation | None:
+    """The rule of ``user_id`` in force now for ``process_key``, if any."""
+    now = clock.now()
+    query = select(Delegation).where(
+        Delegation.user_id == user_id,
+        Delegation.active == true(),
+        Delegation.starts_at <= now,
+        Delegation.ends_at > now,
+    )
+    for rule in db.session.scalars(query):
+        if not rule.process_keys or process_key in rule.process_keys:
+            return rule
+    return None
+
+
+def redirect(
+    assigned: assignment.Assignment, process_key: str, *, override: int | None = None
+) -> tuple[assignment.Assignment, int | None]:
+    """Apply an explicit assignee (``override``) and then 委托 to a task being created.
+
+    Returns the assignment to use and the delegator's id when the task was delegated. Only a
+    task with a single assignee is delegated: group tasks stay claimable by the group.
+    """
+    if override is not None:
+        assigned = assignment.Assignment(user_ids=[override])
+    if len(assigned.user_ids) != 1:
+        return assigned, None
+    rule = active_rule(assigned.user_ids[0], process_key)
+    if rule is None:
+        return assigned, None
+    return assignment.Assignment(user_ids=[rule.delegate_id]), rule.user_id
+
+
+def delegated_away(user_id: int) -> list[TaskView]:
+    """Open tasks meant for ``user_id`` that went to a delegate: shown in the delegator's inbox."""
+    query = (
+        select(HumanTask)
+        .where(HumanTask.delegated_from_id == user_id, HumanTask.active == true())
+        .order_by(HumanTask.id)
+    )
+    return [task_view(row) for row in db.session.scalars(query)]

@@ -1,0 +1,337 @@
+"""Replay: re-execute an instance's recorded inputs in memory and compare, event by event.
+
+The event log records two sorts of events. *Inputs* come from outside the engine: the start
+data (``instance_started``), each completed task with its actor and submitted data
+(``task_completed``) and migrations (``migrated``). Everything else the engine *produced*
+(tasks created or cancelled, gateways, scripts, services, completion). Replay starts a fresh
+workflow on the recorded version, feeds it the inputs in order, saving and reloading the state
+after each one exactly as the runtime does, and checks that it produces the same events with
+the same task specs and gateway choices. The hash chain is verified first: replay then catches
+an attacker who altered an input and recomputed the chain, because the engine's answer no
+longer matches what was recorded.
+
+Nothing is written: the workflow lives in memory and service tasks are not called (they may
+have side effects); a process that reaches one is reported as not replayable from there.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.util.task import TaskState
+
+from engine.definitions import repository
+from engine.runtime import history, persistence
+from engine.runtime.migration import migrate_in_memory
+from engine.runtime.models import HumanTask, InstanceEvent, ProcessInstance
+from engine.runtime.runtime import _RECORDED_KINDS, _automatic_details, _task_name
+from engine.sandbox import SandboxScriptEngine, default_registry
+from services.db import db
+from services.errors import Conflict, NotFound
+
+INPUT_KINDS = ("instance_started", "task_completed", "migrated")
+PRODUCED_KINDS = (
+    *sorted(set(_RECORDED_KINDS.values())),
+    "task_created",
+    "task_cancelled",
+    "instance_completed",
+)
+# Recorded but without effect on the engine state.
+NEUTRAL_KINDS = ("task_claimed",)
+
+
+@dataclass(frozen=True)
+class Divergence:
+    """The first recorded event the replay did not reproduce."""
+
+    seq: int
+    expected: str
+    got: str
+
+
+@dataclass(frozen=True)
+class ReplayReport:
+    """Verdict of ``replay``: ``status`` is ok, tampered (hash chain) or diverged."""
+
+    instance_id: int
+    status: str
+    message: str
+    events_checked: int
+    divergence: Divergence | None = None
+    skipped_kinds: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+
+@dataclass
+class _Produced:
+    kind: str
+    task_spec: str | None
+    task_name: str | None
+    details: dict[str, Any]
+    data: dict[str, Any]
+    task_id: UUID | None = None
+
+
+class _ReplayError(Exception):
+    """The replay could not go on (unknown task, service task, engine error)."""
+
+
+class _ReplayScriptEngine(SandboxScriptEngine):
+    """The sandbox without services: replay must not repeat their side effects."""
+
+    def call_service(self, task: Any, **kwargs: Any) -> str:
+        """Refuse: a service's result is not recorded, and calling it again may write."""
+        raise _ReplayError(f"服务任务“{_task_name(task)}”调用外部服务，无法离线重放")
+
+
+@dataclass
+class _Replayer:
+    instance: ProcessInstance
+    loaded: repository.LoadedSpec
+    workflow: BpmnWorkflow | None = None
+    queue: deque[_Produced] = field(default_factory=deque)
+    # Recorded spiff task id -> replayed task id, learnt from matching task_created events.
+    task_map: dict[str, UUID] = field(default_factory=dict)
+    # Replayed manual tasks that have an inbox row, with their (spec, name) for cancel events.
+    open_tasks: dict[UUID, tuple[str, str]] = field(default_factory=dict)
+    last_completed: Any = None
+    snapshots: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    skipped: set[str] = field(default_factory=set)
+
+    def apply(self, event: InstanceEvent) -> None:
+        """Feed one recorded input to the engine; queue what it produces."""
+        if event.kind == "instance_started":
+            self._start(event)
+        elif event.kind == "task_completed":
+            self._complete(event)
+        else:
+            self._migrate(event)
+        self.snapshots.append((event.seq, self._input_snapshot(event)))
+        self._sync()
+        self._round_trip()
+
+    def _start(self, event: InstanceEvent) -> None:
+        workflow = BpmnWorkflow(
+            self.loaded.spec,
+            self.loaded.subprocess_specs,
+            script_engine=_ReplayScriptEngine(default_registry),
+        )
+        workflow.data["oa_instance_id"] = self.instance.id
+        for task in workflow.get_tasks(state=TaskState.READY):
+            task.data.update(copy.deepcopy(event.data.get("data") or {}))
+        self.workflow = workflow
+        self._run(None)
+
+    def _complete(self, event: InstanceEvent) -> None:
+        task = self._ready_task(event)
+        task.data.update(copy.deepcopy(event.data.get("data") or {}))
+        self.open_tasks.pop(task.id, None)
+        self.last_completed = task
+        self._run(task)
+
+    def _migrate(self, event: InstanceEvent) -> None:
+        self.loaded = repository.load_spec(int(event.data["to_version_id"]))
+        migrate_in_memory(self._workflow(), self.loaded)
+
+    def _workflow(self) -> BpmnWorkflow:
+        if self.workflow is None:
+            raise _ReplayError("记录中缺少流程启动事件")
+        return self.workflow
+
+    def _ready_task(self, event: InstanceEvent) -> Any:
+        row = db.session.get(HumanTask, event.data.get("task_id"))
+        replayed = self.task_map.get(row.spiff_task_id) if row is not None else None
+        workflow = self._workflow()
+        task = workflow.get_task_from_id(replayed) if replayed is not None else None
+        if task is None or task.state != TaskState.READY:
+            raise _ReplayError(f"重放时找不到可办理的任务“{event.task_name}”")
+        return task
+
+    def _run(self, completed: Any) -> None:
+        workflow = self._workflow()
+
+        def record(task: Any) -> None:
+            kind = _RECORDED_KINDS.get(type(task.task_spec).__name__)
+            if kind:
+                self._produce(kind, task, _automatic_details(task))
+
+        try:
+            if completed is not None:
+                completed.run()
+            workflow.do_engine_steps(did_complete_task=record)
+        except SpiffWorkflowException as exc:
+            raise _ReplayError(f"重放时流程出错：{exc}") from exc
+
+    def _produce(self, kind: str, task: Any, details: dict[str, Any]) -> None:
+        spec = task.task_spec.bpmn_id or task.task_spec.name
+        data = copy.deepcopy(dict(task.data))
+        self.queue.append(_Produced(kind, spec, _task_name(task), details, data, task.id))
+
+    def _sync(self) -> None:
+        """The events ``runtime._finish`` writes: cancelled and created tasks, completion."""
+        workflow = self._workflow()
+        ready = {t.id: t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
+        for task_id in [i for i in self.open_tasks if i not in ready]:
+            spec, name = self.open_tasks.pop(task_id)
+            self.queue.append(_Produced("task_cancelled", spec, name, {}, {}))
+        for task_id, task in ready.items():
+            if task_id not in self.open_tasks:
+                self._produce("task_created", task, {})
+                self.open_tasks[task_id] = (self.queue[-1].task_spec or "", _task_name(task))
+        if workflow.is_completed():
+            self.queue.append(_Produced("instance_completed", None, None, {}, {}))
+
+    def _round_trip(self) -> None:
+        """Save and reload like the runtime, so compaction and restore are replayed too."""
+        workflow = self._workflow()
+        text = persistence.dump_state(workflow)
+        self.workflow = persistence.load_state(
+            text,
+            persistence.STATE_FORMAT,
+            spec=self.loaded.spec,
+            subprocess_specs=self.loaded.subprocess_specs,
+            script_engine=_ReplayScriptEngine(default_registry),
+        )
+
+    def _input_snapshot(self, event: InstanceEvent) -> dict[str, Any]:
+        if event.kind == "task_completed":
+            return copy.deepcopy(dict(self.last_completed.data))
+        return self.snapshots[-1][1] if self.snapshots else dict(event.data.get("data") or {})
+
+    def check(self, event: InstanceEvent) -> Divergence | None:
+        """Compare a recorded produced event with the next one the replay produced."""
+        if not self.queue:
+            return Divergence(event.seq, _describe_recorded(event), "重放未产生对应事件")
+        produced = self.queue.popleft()
+        if _signature_of_recorded(event) != _signature_of_produced(produced):
+            return Divergence(event.seq, _describe_recorded(event), _describe_produced(produced))
+        if produced.task_id is None:
+            return None  # cancel and completion events carry no task data of their own
+        if produced.kind == "task_created":
+            self.task_map[str(event.data.get("spiff_task_id"))] = produced.task_id
+        self.snapshots.append((event.seq, produced.data))
+        return None
+
+
+def _signature_of_recorded(event: InstanceEvent) -> tuple[Any, ...]:
+    return (event.kind, event.task_spec, event.task_name, (event.data or {}).get("next"))
+
+
+def _signature_of_produced(produced: _Produced) -> tuple[Any, ...]:
+    return (produced.kind, produced.task_spec, produced.task_name, produced.details.get("next"))
+
+
+def _describe(kind: str, name: str | None, spec: str | None, details: dict[str, Any]) -> str:
+    where = f"“{name}”（{spec}）" if spec else ""
+    chosen = f"，去向：{'、'.join(details['next'])}" if details.get("next") else ""
+    return f"{kind} {where}{chosen}".strip()
+
+
+def _describe_recorded(event: InstanceEvent) -> str:
+    return _describe(event.kind, event.task_name, event.task_spec, event.data or {})
+
+
+def _describe_produced(produced: _Produced) -> str:
+    return _describe(produced.kind, produced.task_name, produced.task_spec, produced.details)
+
+
+def _events(instance_id: int) -> list[InstanceEvent]:
+    return history._events(instance_id)
+
+
+def _instance(instance_id: int) -> ProcessInstance:
+    instance = db.session.get(ProcessInstance, instance_id)
+    if instance is None:
+        raise NotFound("流程实例不存在", instance_id=instance_id)
+    return instance
+
+
+def _first_version_id(instance: ProcessInstance, events: list[InstanceEvent]) -> int:
+    """The version the instance started on: before its first migration, if any."""
+    for event in events:
+        if event.kind == "migrated":
+            return int(event.data["from_version_id"])
+    return instance.version_id
+
+
+def _run_replay(instance: ProcessInstance, events: list[InstanceEvent], upto: int | None) -> Any:
+    """Replay events (up to seq ``upto``); returns (replayer, divergence, checked count)."""
+    loaded = repository.load_spec(_first_version_id(instance, events))
+    replayer = _Replayer(instance, loaded)
+    checked = 0
+    for event in events:
+        if upto is not None and event.seq > upto:
+            break
+        divergence = _step(replayer, event)
+        if divergence is not None:
+            return replayer, divergence, checked
+        checked += 1
+    if upto is None and replayer.queue:
+        extra = _describe_produced(replayer.queue[0])
+        return replayer, Divergence(checked + 1, "（记录已结束）", extra), checked
+    return replayer, None, checked
+
+
+def _step(replayer: _Replayer, event: InstanceEvent) -> Divergence | None:
+    if event.kind in INPUT_KINDS:
+        if replayer.queue:
+            return Divergence(
+                event.seq, _describe_recorded(event), _describe_produced(replayer.queue[0])
+            )
+        try:
+            replayer.apply(event)
+        except _ReplayError as exc:
+            return Divergence(event.seq, _describe_recorded(event), str(exc))
+        return None
+    if event.kind in PRODUCED_KINDS:
+        return replayer.check(event)
+    if event.kind not in NEUTRAL_KINDS:
+        replayer.skipped.add(event.kind)
+    return None
+
+
+def replay(instance_id: int) -> ReplayReport:
+    """Verify the hash chain, then re-execute the recorded inputs and compare event by event."""
+    instance = _instance(instance_id)
+    chain = history.verify_instance(instance_id)
+    if not chain.ok:
+        return ReplayReport(
+            instance_id, "tampered", f"哈希链校验失败：{chain.message}", 0, skipped_kinds=()
+        )
+    replayer, divergence, checked = _run_replay(instance, _events(instance_id), None)
+    skipped = tuple(sorted(replayer.skipped))
+    note = f"（未重放的事件类型：{'、'.join(skipped)}）" if skipped else ""
+    if divergence is not None:
+        message = (
+            f"第 {divergence.seq} 条事件与重放结果不一致：记录为 {divergence.expected}，"
+            f"重放得到 {divergence.got}{note}"
+        )
+        return ReplayReport(instance_id, "diverged", message, checked, divergence, skipped)
+    message = f"重放一致：共核对 {checked} 条事件{note}"
+    return ReplayReport(instance_id, "ok", message, checked, None, skipped)
+
+
+def data_as_of(instance_id: int, seq: int) -> dict[str, Any]:
+    """The instance data as it stood after event ``seq``, rebuilt by replaying up to it.
+
+    It is the data of the task the engine had just completed (or created) at that event; a
+    replay that diverges before ``seq`` raises ``Conflict`` rather than show wrong data.
+    """
+    instance = _instance(instance_id)
+    replayer, divergence, _ = _run_replay(instance, _events(instance_id), seq)
+    if divergence is not None:
+        raise Conflict(f"第 {divergence.seq} 条事件无法重放，不能重建其后的数据")
+    data: dict[str, Any] = {}
+    for _seq, snapshot in replayer.snapshots:
+        data = snapshot
+    data.pop("oa_instance_id", None)
+    return data

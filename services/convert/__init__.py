@@ -1,0 +1,1 @@
+"""Conversion of office documents to PDF (LibreOffice headless, kept warm)."""

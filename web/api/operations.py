@@ -1,0 +1,86 @@
+"""Task operations of the holder: 退回 (send back), 转办 (reassign), 加签 (add signer), 取回
+(withdraw). Each is checked like the task page (the task must be visible to the caller) and
+then by the engine, which knows who may do what at this step."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, g, jsonify
+
+from engine import api
+from services.db import db
+from services.errors import ValidationFailed
+from web.api import bp, serialize
+from web.api.access import visible_task
+from web.api.instances import instance_json
+from web.api.payload import json_body, optional_int, optional_text, required_text
+
+POSITIONS = ("before", "after")
+
+
+def _user_id(body: dict[str, Any], name: str) -> int:
+    value = optional_int(body, name)
+    if value is None:
+        raise ValidationFailed("缺少必填字段", errors={name: "必填，应为用户编号"})
+    return value
+
+
+@bp.get("/tasks/<int(max=2147483647):task_id>/return-targets")
+def return_targets(task_id: int) -> Response:
+    visible_task(task_id, g.user)
+    return jsonify([serialize.view(target) for target in api.returnable_targets(task_id)])
+
+
+@bp.post("/tasks/<int(max=2147483647):task_id>/send-back")
+def send_back(task_id: int) -> Response:
+    visible_task(task_id, g.user)
+    body = json_body()
+    instance = api.send_back(
+        task_id,
+        actor_id=g.user.id,
+        target_task_spec=required_text(body, "target_task_spec"),
+        reason=required_text(body, "reason"),
+    )
+    db.session.commit()
+    return jsonify(instance_json(instance))
+
+
+@bp.post("/tasks/<int(max=2147483647):task_id>/reassign")
+def reassign(task_id: int) -> Response:
+    visible_task(task_id, g.user)
+    body = json_body()
+    task = api.reassign_task(
+        task_id,
+        actor_id=g.user.id,
+        to_user_id=_user_id(body, "to_user_id"),
+        reason=required_text(body, "reason"),
+    )
+    db.session.commit()
+    return jsonify(serialize.task(task))
+
+
+@bp.post("/tasks/<int(max=2147483647):task_id>/add-signer")
+def add_signer(task_id: int) -> Response:
+    visible_task(task_id, g.user)
+    body = json_body()
+    position = optional_text(body, "position", 10) or "before"
+    if position not in POSITIONS:
+        raise ValidationFailed("加签方式有误", errors={"position": "应为 before 或 after"})
+    task = api.add_signer(
+        task_id,
+        actor_id=g.user.id,
+        user_id=_user_id(body, "user_id"),
+        position=position,
+        reason=required_text(body, "reason"),
+    )
+    db.session.commit()
+    return jsonify(serialize.task(task))
+
+
+@bp.post("/tasks/<int(max=2147483647):task_id>/withdraw")
+def withdraw(task_id: int) -> Response:
+    visible_task(task_id, g.user)
+    instance = api.withdraw_task(task_id, actor_id=g.user.id)
+    db.session.commit()
+    return jsonify(instance_json(instance))

@@ -1,0 +1,158 @@
+"""What the task and instance pages show from an instance's event log.
+
+The data so far is the fold of what was submitted (start data, then each completed task's form
+data, in order): it is what read-only fields and earlier opinions of the next form come from,
+without loading engine state.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from engine import api
+from engine.forms import load_form
+from services.db import db
+from services.org.models import User
+
+EVENT_LABELS = {
+    "instance_started": "发起流程",
+    "instance_completed": "流程结束",
+    "task_created": "生成待办",
+    "task_claimed": "签收",
+    "task_completed": "办理完成",
+    "task_cancelled": "任务取消",
+    "gateway_passed": "经过网关",
+    "script_run": "执行脚本",
+    "service_called": "调用服务",
+    "subprocess_passed": "子流程",
+    "message_sent": "发送消息",
+    "timer_fired": "定时触发",
+    "addsign_added": "加签",
+}
+# Keys whose text is an opinion, besides the opinion widget's lists of signed entries.
+OPINION_KEYS = ("comment", "opinion", "yijian", "remark")
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One line of the instance timeline."""
+
+    at: datetime
+    actor: str
+    label: str
+    task_name: str | None
+    opinion: str | None
+    changes: dict[str, Any] = field(default_factory=dict)
+
+
+def submitted_data(events: list[api.EventView]) -> dict[str, Any]:
+    """The instance data as submitted so far: start data, then each task's form data."""
+    data: dict[str, Any] = {}
+    for event in events:
+        if event.kind in ("instance_started", "task_completed"):
+            data.update(event.data.get("data") or {})
+    return data
+
+
+def opinion_of(data: dict[str, Any]) -> str | None:
+    """The opinion text a submission carries, if any (newest signed entry for opinion lists)."""
+    for key, value in data.items():
+        if _is_opinion_list(value):
+            return str(value[-1]["text"])
+        if isinstance(value, str) and value.strip() and key.lower() in OPINION_KEYS:
+            return value
+    return None
+
+
+def _is_opinion_list(value: Any) -> bool:
+    """The opinion widget stores a list of signed entries (text, user_id, name, time ...)."""
+    return (
+        isinstance(value, list)
+        and bool(value)
+        and isinstance(value[-1], dict)
+        and "text" in value[-1]
+        and "user_id" in value[-1]
+    )
+
+
+def user_names(ids: set[int | None]) -> dict[int, str]:
+    """{user id: name} in one query."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    rows = db.session.execute(select(User.id, User.name).where(User.id.in_(wanted)))
+    return {row.id: row.name for row in rows}
+
+
+def timeline(events: list[api.EventView]) -> list[TimelineEntry]:
+    """Events as people read them: who, when, what, opinion and the data submitted."""
+    names = user_names({e.actor_id for e in events})
+    entries = []
+    for event in events:
+        if event.kind == "task_created":
+            continue  # shown as the next step's assignee, not as a line of its own
+        submitted = event.data.get("data") or {}
+        entries.append(
+            TimelineEntry(
+                at=event.at,
+                actor=names.get(event.actor_id, "系统") if event.actor_id else "系统",
+                label=EVENT_LABELS.get(event.kind, event.kind),
+                task_name=event.task_name,
+                opinion=opinion_of(submitted) if event.kind == "task_completed" else None,
+                changes=shown_changes(submitted, _titles_of(event)),
+            )
+        )
+    return entries
+
+
+def shown_changes(submitted: Any, titles: dict[str, str] | None = None) -> dict[str, str]:
+    """Submitted data as text per field title: opinion lists by their texts, structures as
+    JSON."""
+    if not isinstance(submitted, dict):
+        return {}
+    titles = titles or {}
+    return {titles.get(key) or str(key): display_value(value) for key, value in submitted.items()}
+
+
+def _titles_of(event: api.EventView) -> dict[str, str]:
+    """Field titles of the form the event's task used (none for other events)."""
+    task_id = event.data.get("task_id")
+    if event.kind != "task_completed" or not isinstance(task_id, int):
+        return {}
+    return field_titles(api.get_task(task_id).form_key)
+
+
+def field_titles(form_key: str | None) -> dict[str, str]:
+    """{field name: title} of a form's top-level fields."""
+    properties = load_form(form_key).schema.get("properties") or {}
+    return {name: str(prop.get("title") or name) for name, prop in properties.items()}
+
+
+def display_value(value: Any) -> str:
+    """One submitted value as a line of text."""
+    if (
+        isinstance(value, list)
+        and value
+        and all(isinstance(v, dict) and "text" in v for v in value)
+    ):
+        return "；".join(str(v["text"]) for v in value)
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    return "" if value is None else str(value)
+
+
+def opinions(events: list[api.EventView]) -> list[TimelineEntry]:
+    """The completed tasks with their opinions, oldest first (the task page's 意见 history)."""
+    return [e for e in timeline(events) if e.label == EVENT_LABELS["task_completed"]]
+
+
+def passed_nodes(events: list[api.EventView]) -> list[str]:
+    """Ids of the BPMN elements the instance has gone through, in order, without repeats."""
+    return list(dict.fromkeys(e.task_spec for e in events if e.task_spec))
