@@ -14,6 +14,8 @@ run: venv npm
 	$(BIN)/oa init-db
 	$(BIN)/oa demo-data --if-empty --password '$(DEMO_PASSWORD)'
 	$(BIN)/oa deploy processes bpmn-models --comment "make run"
+	# The scheduler (timers, 催办, messages) runs beside the web server and stops with it.
+	$(BIN)/oa scheduler & sched=$$!; trap 'kill $$sched 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/oa run --host 127.0.0.1 --port $(PORT) --with-threads
 
 test: venv npm system-deps

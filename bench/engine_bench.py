@@ -14,6 +14,7 @@ Prints the figures and rewrites its section of docs/benchmarks.md.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import tempfile
 import time
@@ -279,7 +280,7 @@ def bench_inbox(target: int, samples: int) -> dict[str, float]:
 def run_backend(backend: str, args: argparse.Namespace, cluster: PgCluster | None) -> dict:
     raw = RawSpiff()
     with tempfile.TemporaryDirectory() as tmp, platform(backend, Path(tmp), cluster):
-        out: dict[str, Any] = {"backend": backend}
+        out: dict[str, Any] = {"backend": backend, "load": os.getloadavg()[0]}
         out["start"] = bench_start(args.starts)
         out["raw_start"] = raw_start(raw, args.starts)
         print(f"[{backend}] start: {out['start']:.0f}/s (raw {out['raw_start']:.0f}/s)")

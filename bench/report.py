@@ -84,8 +84,10 @@ def write_section(name: str, body: str) -> None:
     """Replace (or append) the section ``name`` of docs/benchmarks.md with ``body``."""
     text = DOC.read_text(encoding="utf-8") if DOC.exists() else HEADER
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    load = os.getloadavg()[0]
     block = (
-        f"<!-- bench:{name} -->\n## {name}\n\n运行于 {stamp}；机器：{machine_info()}\n\n"
+        f"<!-- bench:{name} -->\n## {name}\n\n运行于 {stamp}；机器：{machine_info()}；"
+        f"写入时系统负载（1 分钟平均）{load:.1f}\n\n"
         f"{body.strip()}\n<!-- /bench:{name} -->"
     )
     pattern = re.compile(

@@ -13,6 +13,7 @@ from engine.runtime import addsign as _addsign
 from engine.runtime import delegation as _delegation
 from engine.runtime import history as _history
 from engine.runtime import inbox as _inbox
+from engine.runtime import incidents as _incidents
 from engine.runtime import messages as _messages
 from engine.runtime import migration as _migration
 from engine.runtime import operations as _operations
@@ -22,6 +23,7 @@ from engine.runtime import sendback as _sendback
 from engine.runtime import timers as _timers
 from engine.runtime.history import ChainCheck, EventView
 from engine.runtime.inbox import InboxFilters, InstanceView, Page, TaskView
+from engine.runtime.incidents import IncidentView
 from engine.runtime.migration import MigrationPlan, VersionDiff
 from engine.runtime.models import HumanTask, ProcessInstance
 from engine.runtime.replay import ReplayReport
@@ -33,6 +35,7 @@ __all__ = [
     "ChainCheck",
     "EventView",
     "InboxFilters",
+    "IncidentView",
     "InstanceView",
     "MigrationPlan",
     "Page",
@@ -47,6 +50,8 @@ __all__ = [
     "get_task",
     "history",
     "inbox",
+    "list_incidents",
+    "retry_incident",
     "retry_timer",
     "send_message",
     "start_instance",
@@ -294,3 +299,13 @@ def apply_migration(plan: MigrationPlan, actor_id: int | None) -> list[int]:
 def task_form_data(task_id: int) -> dict[str, Any]:
     """The current data of an open task, e.g. the form data restored by a 退回."""
     return _operations.task_data(task_id)
+
+
+def list_incidents(*, instance_id: int | None = None, open_only: bool = True) -> list[IncidentView]:
+    """Service-task incidents (newest first) for the admin views; open ones unless told."""
+    return _incidents.list_incidents(instance_id=instance_id, open_only=open_only)
+
+
+def retry_incident(incident_id: int, *, admin_id: int) -> IncidentView:
+    """Re-run an incident's failed service task (系统管理员); see ``view.open`` for the outcome."""
+    return _incidents.incident_view(_incidents.retry(incident_id, admin_id))

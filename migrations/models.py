@@ -6,6 +6,7 @@ Add a line here when a package gets a ``models`` module; the migration test fail
 
 import engine.definitions.models
 import engine.runtime.delegation_models
+import engine.runtime.incident_models
 import engine.runtime.models
 import engine.runtime.wait_models
 import services.audit.models

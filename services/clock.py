@@ -6,15 +6,20 @@ All times are timezone-aware UTC; the UI converts to Asia/Shanghai for display.
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 _source: Callable[[], datetime] = lambda: datetime.now(UTC)  # noqa: E731
+# A per-thread override wins over the process-wide clock: a replay re-running history at its
+# recorded times must not change the time that other requests of a threaded worker see.
+_local = threading.local()
 
 
 def now() -> datetime:
-    """The current time, from the installed clock."""
-    return _source()
+    """The current time: this thread's override if any, else the installed clock."""
+    override = getattr(_local, "source", None)
+    return override() if override is not None else _source()
 
 
 class FrozenClock:
@@ -41,6 +46,17 @@ def use_clock(source: Callable[[], datetime]) -> Iterator[Callable[[], datetime]
         yield source
     finally:
         _source = previous
+
+
+@contextlib.contextmanager
+def thread_clock(source: Callable[[], datetime]) -> Iterator[Callable[[], datetime]]:
+    """Use ``source`` as the clock in this thread only, for the duration of the block."""
+    previous = getattr(_local, "source", None)
+    _local.source = source
+    try:
+        yield source
+    finally:
+        _local.source = previous
 
 
 def as_utc(value: datetime) -> datetime:

@@ -2,13 +2,15 @@
 
 The event log records two sorts of events. *Inputs* come from outside the engine: the start
 data (``instance_started``), each completed task with its actor and submitted data
-(``task_completed``) and migrations (``migrated``). Everything else the engine *produced*
-(tasks created or cancelled, gateways, scripts, services, completion). Replay starts a fresh
-workflow on the recorded version, feeds it the inputs in order, saving and reloading the state
-after each one exactly as the runtime does, and checks that it produces the same events with
-the same task specs and gateway choices. The hash chain is verified first: replay then catches
-an attacker who altered an input and recomputed the chain, because the engine's answer no
-longer matches what was recorded.
+(``task_completed``), migrations (``migrated``), 退回/取回, 疏通 skips, fired timers, received
+messages and termination (fed by ``replay_inputs``). Everything else the engine *produced*
+(tasks created or cancelled, gateways, scripts, services, timers scheduled, messages sent,
+completion); 转办, 签收, 加签 and suspension only move rows and are not replayed. Replay starts
+a fresh workflow on the recorded version, feeds it the inputs in order (at their recorded
+time), saving and reloading the state after each one exactly as the runtime does, and checks
+that it produces the same events with the same task specs and gateway choices. The hash
+chain is verified first: replay then catches an attacker who altered an input and recomputed
+the chain, because the engine's answer no longer matches what was recorded.
 
 Nothing is written: the workflow lives in memory and service tasks are not called (they may
 have side effects); a process that reaches one is reported as not replayable from there.
@@ -17,8 +19,11 @@ have side effects); a process that reaches one is reported as not replayable fro
 from __future__ import annotations
 
 import copy
+import json
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -27,23 +32,45 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from engine.definitions import repository
-from engine.runtime import history, persistence
+from engine.runtime import countersign, history, messages, persistence, replay_inputs
 from engine.runtime.migration import migrate_in_memory
 from engine.runtime.models import HumanTask, InstanceEvent, ProcessInstance
 from engine.runtime.runtime import _RECORDED_KINDS, _automatic_details, _task_name
 from engine.sandbox import SandboxScriptEngine, default_registry
+from services import clock
 from services.db import db
 from services.errors import Conflict, NotFound
 
-INPUT_KINDS = ("instance_started", "task_completed", "migrated")
+INPUT_KINDS = (
+    "instance_started",
+    "task_completed",
+    "migrated",
+    "task_sent_back",
+    "task_withdrawn",
+    "task_skipped",
+    "timer_fired",
+    "message_received",
+    "instance_terminated",
+)
 PRODUCED_KINDS = (
     *sorted(set(_RECORDED_KINDS.values())),
     "task_created",
     "task_cancelled",
     "instance_completed",
+    "timer_scheduled",
+    "message_sent",
 )
-# Recorded but without effect on the engine state.
-NEUTRAL_KINDS = ("task_claimed",)
+# Recorded but without effect on the engine state: they move rows (转办, 签收, 加签 signers,
+# suspension), never the workflow. A 后加签's final completion is a ``task_completed``.
+NEUTRAL_KINDS = (
+    "task_claimed",
+    "task_reassigned",
+    "addsign_added",
+    "addsign_completed",
+    "addsign_passed",
+    "instance_suspended",
+    "instance_resumed",
+)
 
 
 @dataclass(frozen=True)
@@ -88,9 +115,17 @@ class _ReplayError(Exception):
 class _ReplayScriptEngine(SandboxScriptEngine):
     """The sandbox without services: replay must not repeat their side effects."""
 
+    def __init__(self, results: dict[str, deque[Any]]) -> None:
+        super().__init__(default_registry)
+        # Task spec -> the results its recorded ``service_called`` events hold, in order.
+        self.results = results
+
     def call_service(self, task: Any, **kwargs: Any) -> str:
-        """Refuse: a service's result is not recorded, and calling it again may write."""
-        raise _ReplayError(f"服务任务“{_task_name(task)}”调用外部服务，无法离线重放")
+        """The recorded result instead of a call: calling the service again may write."""
+        recorded = self.results.get(task.task_spec.bpmn_id)
+        if not recorded:
+            raise _ReplayError(f"服务任务“{_task_name(task)}”的结果未完整记录，无法离线重放")
+        return json.dumps(recorded.popleft(), ensure_ascii=False)
 
 
 @dataclass
@@ -104,18 +139,41 @@ class _Replayer:
     # Replayed manual tasks that have an inbox row, with their (spec, name) for cancel events.
     open_tasks: dict[UUID, tuple[str, str]] = field(default_factory=dict)
     last_completed: Any = None
+    service_results: dict[str, deque[Any]] = field(default_factory=dict)
     snapshots: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     skipped: set[str] = field(default_factory=set)
+    # Task spec -> the form data of its latest completion: what a 退回 to it restores.
+    completions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Timer tasks with a live row, and those fired by the current input (timers.sync_timers).
+    timers_pending: set[UUID] = field(default_factory=set)
+    timers_fired: set[UUID] = field(default_factory=set)
+    # 疏通 skips are fed one event each; the engine runs once after the last (its time).
+    skip_pending_at: datetime | None = None
+    terminated: bool = False
 
     def apply(self, event: InstanceEvent) -> None:
         """Feed one recorded input to the engine; queue what it produces."""
-        if event.kind == "instance_started":
-            self._start(event)
-        elif event.kind == "task_completed":
-            self._complete(event)
-        else:
-            self._migrate(event)
+        if self.terminated:
+            raise _ReplayError("流程已终止，其后不应再有办理记录")
+        # The recorded time: timers get the due times the runtime computed and fire alike.
+        with clock.thread_clock(_fixed(event.at)):
+            _HANDLERS[event.kind](self, event)
         self.snapshots.append((event.seq, self._input_snapshot(event)))
+        if event.kind == "task_skipped":
+            self.skip_pending_at = event.at
+        elif event.kind != "instance_terminated":
+            self._settle()
+
+    def settle_skips(self) -> None:
+        """Run the engine after the 疏通 skips fed so far, as ``operations.unblock`` does."""
+        if self.skip_pending_at is None:
+            return
+        with clock.thread_clock(_fixed(self.skip_pending_at)):
+            self.skip_pending_at = None
+            self._run(None)
+        self._settle()
+
+    def _settle(self) -> None:
         self._sync()
         self._round_trip()
 
@@ -123,7 +181,7 @@ class _Replayer:
         workflow = BpmnWorkflow(
             self.loaded.spec,
             self.loaded.subprocess_specs,
-            script_engine=_ReplayScriptEngine(default_registry),
+            script_engine=_ReplayScriptEngine(self.service_results),
         )
         workflow.data["oa_instance_id"] = self.instance.id
         for task in workflow.get_tasks(state=TaskState.READY):
@@ -134,6 +192,8 @@ class _Replayer:
     def _complete(self, event: InstanceEvent) -> None:
         task = self._ready_task(event)
         task.data.update(copy.deepcopy(event.data.get("data") or {}))
+        countersign.prepare(task)
+        self.completions[event.task_spec or ""] = dict(event.data.get("data") or {})
         self.open_tasks.pop(task.id, None)
         self.last_completed = task
         self._run(task)
@@ -147,9 +207,41 @@ class _Replayer:
             raise _ReplayError("记录中缺少流程启动事件")
         return self.workflow
 
+    def _send_back(self, event: InstanceEvent) -> None:
+        current = self._ready_task(event)
+        target = str(event.data.get("target"))
+        if target not in self.completions:
+            raise _ReplayError(f"退回目标“{target}”在此前没有办理记录")
+        self.open_tasks.pop(current.id, None)  # closed as returned: no cancel event
+        replay_inputs.send_back(self._workflow(), current, self.completions[target], target)
+        self._run(None)
+
+    def _withdraw(self, event: InstanceEvent) -> None:
+        replay_inputs.withdraw(self._workflow(), event.task_spec or "")
+        self._run(None)
+
+    def _skip(self, event: InstanceEvent) -> None:
+        replay_inputs.skip(self._workflow(), event.task_spec or "")
+
+    def _fire_timer(self, event: InstanceEvent) -> None:
+        task = replay_inputs.fire_timer(self._workflow(), event)
+        self.timers_pending.discard(task.id)
+        self.timers_fired.add(task.id)
+        self._run(None)
+
+    def _receive(self, event: InstanceEvent) -> None:
+        replay_inputs.receive_message(self._workflow(), event)
+        self._run(None)
+
+    def _terminate(self, event: InstanceEvent) -> None:
+        # operations.terminate cancels the rows without events and never runs the engine.
+        self.open_tasks.clear()
+        self.terminated = True
+
     def _ready_task(self, event: InstanceEvent) -> Any:
         row = db.session.get(HumanTask, event.data.get("task_id"))
-        replayed = self.task_map.get(row.spiff_task_id) if row is not None else None
+        # A 后加签 signer's row acts on its holder's engine task.
+        replayed = self.task_map.get(row.engine_task_id) if row is not None else None
         workflow = self._workflow()
         task = workflow.get_task_from_id(replayed) if replayed is not None else None
         if task is None or task.state != TaskState.READY:
@@ -187,8 +279,19 @@ class _Replayer:
             if task_id not in self.open_tasks:
                 self._produce("task_created", task, {})
                 self.open_tasks[task_id] = (self.queue[-1].task_spec or "", _task_name(task))
+        self._sync_waits(workflow)
         if workflow.is_completed():
             self.queue.append(_Produced("instance_completed", None, None, {}, {}))
+
+    def _sync_waits(self, workflow: BpmnWorkflow) -> None:
+        """The events ``timers.sync_timers`` and ``messages.sync_messages`` write."""
+        for task in replay_inputs.scheduled_timers(
+            workflow, self.timers_pending, self.timers_fired
+        ):
+            spec = task.task_spec.bpmn_id or task.task_spec.name
+            self.queue.append(_Produced("timer_scheduled", spec, _task_name(task), {}, {}))
+        for sent in replay_inputs.sent_messages(workflow):
+            self.queue.append(_Produced("message_sent", None, None, sent, {}))
 
     def _round_trip(self) -> None:
         """Save and reload like the runtime, so compaction and restore are replayed too."""
@@ -199,7 +302,7 @@ class _Replayer:
             persistence.STATE_FORMAT,
             spec=self.loaded.spec,
             subprocess_specs=self.loaded.subprocess_specs,
-            script_engine=_ReplayScriptEngine(default_registry),
+            script_engine=_ReplayScriptEngine(self.service_results),
         )
 
     def _input_snapshot(self, event: InstanceEvent) -> dict[str, Any]:
@@ -222,18 +325,48 @@ class _Replayer:
         return None
 
 
+_HANDLERS: dict[str, Callable[[_Replayer, InstanceEvent], None]] = {
+    "instance_started": _Replayer._start,
+    "task_completed": _Replayer._complete,
+    "migrated": _Replayer._migrate,
+    "task_sent_back": _Replayer._send_back,
+    "task_withdrawn": _Replayer._withdraw,
+    "task_skipped": _Replayer._skip,
+    "timer_fired": _Replayer._fire_timer,
+    "message_received": _Replayer._receive,
+    "instance_terminated": _Replayer._terminate,
+}
+
+
+def _fixed(at: datetime) -> Callable[[], datetime]:
+    moment = clock.as_utc(at)
+    return lambda: moment
+
+
 def _signature_of_recorded(event: InstanceEvent) -> tuple[Any, ...]:
-    return (event.kind, event.task_spec, event.task_name, (event.data or {}).get("next"))
+    data = event.data or {}
+    return (event.kind, event.task_spec, event.task_name, data.get("next"), _sent(event.kind, data))
 
 
 def _signature_of_produced(produced: _Produced) -> tuple[Any, ...]:
-    return (produced.kind, produced.task_spec, produced.task_name, produced.details.get("next"))
+    details = produced.details
+    sent = _sent(produced.kind, details)
+    return (produced.kind, produced.task_spec, produced.task_name, details.get("next"), sent)
+
+
+def _sent(kind: str, details: dict[str, Any]) -> tuple[Any, ...] | None:
+    """What a thrown message is compared on: its name and correlation."""
+    if kind != "message_sent":
+        return None
+    correlation = messages.correlation_key(dict(details.get("correlation") or {}))
+    return (details.get("name"), correlation)
 
 
 def _describe(kind: str, name: str | None, spec: str | None, details: dict[str, Any]) -> str:
     where = f"“{name}”（{spec}）" if spec else ""
     chosen = f"，去向：{'、'.join(details['next'])}" if details.get("next") else ""
-    return f"{kind} {where}{chosen}".strip()
+    sent = f"，消息：{details['name']}" if kind == "message_sent" and details.get("name") else ""
+    return f"{kind} {where}{chosen}{sent}".strip()
 
 
 def _describe_recorded(event: InstanceEvent) -> str:
@@ -267,6 +400,7 @@ def _run_replay(instance: ProcessInstance, events: list[InstanceEvent], upto: in
     """Replay events (up to seq ``upto``); returns (replayer, divergence, checked count)."""
     loaded = repository.load_spec(_first_version_id(instance, events))
     replayer = _Replayer(instance, loaded)
+    replayer.service_results = replay_inputs.service_results(events)
     checked = 0
     for event in events:
         if upto is not None and event.seq > upto:
@@ -275,6 +409,10 @@ def _run_replay(instance: ProcessInstance, events: list[InstanceEvent], upto: in
         if divergence is not None:
             return replayer, divergence, checked
         checked += 1
+    try:
+        replayer.settle_skips()
+    except _ReplayError as exc:
+        return replayer, Divergence(checked + 1, "（记录已结束）", str(exc)), checked
     if upto is None and replayer.queue:
         extra = _describe_produced(replayer.queue[0])
         return replayer, Divergence(checked + 1, "（记录已结束）", extra), checked
@@ -283,19 +421,35 @@ def _run_replay(instance: ProcessInstance, events: list[InstanceEvent], upto: in
 
 def _step(replayer: _Replayer, event: InstanceEvent) -> Divergence | None:
     if event.kind in INPUT_KINDS:
+        if event.kind != "task_skipped":
+            failed = _settle(replayer, event)
+            if failed is not None:
+                return failed
         if replayer.queue:
             return Divergence(
                 event.seq, _describe_recorded(event), _describe_produced(replayer.queue[0])
             )
         try:
             replayer.apply(event)
-        except _ReplayError as exc:
+        except (_ReplayError, replay_inputs.ReplayInputError, SpiffWorkflowException) as exc:
             return Divergence(event.seq, _describe_recorded(event), str(exc))
         return None
+    failed = _settle(replayer, event)
+    if failed is not None:
+        return failed
     if event.kind in PRODUCED_KINDS:
         return replayer.check(event)
     if event.kind not in NEUTRAL_KINDS:
         replayer.skipped.add(event.kind)
+    return None
+
+
+def _settle(replayer: _Replayer, event: InstanceEvent) -> Divergence | None:
+    """Run the engine after pending 疏通 skips before the next event is looked at."""
+    try:
+        replayer.settle_skips()
+    except _ReplayError as exc:
+        return Divergence(event.seq, _describe_recorded(event), str(exc))
     return None
 
 

@@ -23,7 +23,15 @@ from sqlalchemy import select, true
 from engine import assignment, forms
 from engine.definitions import repository
 from engine.errors import EngineError
-from engine.runtime import addsign, countersign, delegation, messages, persistence, timers
+from engine.runtime import (
+    addsign,
+    countersign,
+    delegation,
+    incidents,
+    messages,
+    persistence,
+    timers,
+)
 from engine.runtime.history import EventLog, open_log
 from engine.runtime.locking import lock_instance
 from engine.runtime.models import HumanTask, HumanTaskCandidate, ProcessInstance
@@ -228,12 +236,15 @@ def _run_engine(step: _Step, completed: Any = None) -> None:
     try:
         if completed is not None:
             completed.run()
-        step.workflow.do_engine_steps(did_complete_task=record)
+        # A failing service task becomes a BPMN error or an incident, not a rollback.
+        incidents.run_engine_steps(step, record)
     except SpiffWorkflowException as exc:
         raise _engine_error(step, exc) from exc
 
 
 def _automatic_details(task: Any) -> dict[str, Any]:
+    if type(task.task_spec).__name__ == "ServiceTask":
+        return incidents.service_details(task)
     if "Gateway" in type(task.task_spec).__name__:
         chosen = [
             c for c in task.children if c.has_state(TaskState.DEFINITE_MASK | TaskState.COMPLETED)

@@ -42,7 +42,7 @@ from sqlalchemy import case, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from engine.registry import default_registry
-from engine.runtime import runtime
+from engine.runtime import incidents, runtime
 from engine.runtime.history import EventLog
 from engine.runtime.locking import lock_instance
 from engine.runtime.models import HumanTask, HumanTaskCandidate, ProcessInstance
@@ -268,7 +268,9 @@ def _fire(timer_id: int, instance_id: int, worker: str) -> bool:
             row.status, row.claimed_by = "cancelled", None
             return False
         _mark_fired(step, task, row)
-        runtime._run_engine(step)
+        # A failing service rolls the firing back, to be retried from this timer's row.
+        with incidents.propagating():
+            runtime._run_engine(step)
         runtime._finish(step, open_rows)
     return True
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 04:00:03.834447
+Create Date: 2026-11-25 04:36:03.456889
 """
 
 from collections.abc import Sequence
@@ -635,6 +635,38 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "engine_incident",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("instance_id", sa.Integer(), nullable=False),
+        sa.Column("spiff_task_id", sa.String(length=36), nullable=False),
+        sa.Column("task_spec", sa.String(length=200), nullable=False),
+        sa.Column("task_name", sa.String(length=300), nullable=False),
+        sa.Column("service", sa.String(length=200), nullable=False),
+        sa.Column("error_code", sa.String(length=100), nullable=False),
+        sa.Column("message", sa.Text(), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("created_at", services.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("last_failed_at", services.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("resolved_at", services.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("resolved_by_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["instance_id"],
+            ["engine_process_instance.id"],
+            name=op.f("fk_engine_incident_instance_id_engine_process_instance"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["resolved_by_id"],
+            ["org_user.id"],
+            name=op.f("fk_engine_incident_resolved_by_id_org_user"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_engine_incident")),
+    )
+    with op.batch_alter_table("engine_incident", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_engine_incident_open", ["resolved_at", "instance_id"], unique=False
+        )
+
+    op.create_table(
         "engine_instance_event",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("instance_id", sa.Integer(), nullable=False),
@@ -822,6 +854,10 @@ def downgrade() -> None:
 
     op.drop_table("engine_message")
     op.drop_table("engine_instance_event")
+    with op.batch_alter_table("engine_incident", schema=None) as batch_op:
+        batch_op.drop_index("ix_engine_incident_open")
+
+    op.drop_table("engine_incident")
     with op.batch_alter_table("engine_human_task", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_engine_human_task_parent_id"))
         batch_op.drop_index("ix_engine_human_task_instance")
