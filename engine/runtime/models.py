@@ -122,7 +122,12 @@ class InstanceEvent(db.Model):  # type: ignore[name-defined]
     """An append-only history entry; ``hash`` chains it to the previous event of the instance."""
 
     __tablename__ = "engine_instance_event"
-    __table_args__ = (UniqueConstraint("instance_id", "seq"),)
+    __table_args__ = (
+        UniqueConstraint("instance_id", "seq"),
+        # The auditor's search across instances (event_search): by time, and by person.
+        Index("ix_engine_instance_event_at", "at"),
+        Index("ix_engine_instance_event_actor", "actor_id", "at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("engine_process_instance.id"))

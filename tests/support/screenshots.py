@@ -107,7 +107,39 @@ def shoot_desktop(browser: Browser, server: LiveServer, out: Path) -> None:
         log_in(page, AUDITOR, DEMO_PASSWORD)
         page.goto("/audit")
         save(page, out / "audit.png")
+    shoot_audit_replay(browser, server, out)
     shoot_workflow(browser, server, out)
+    shoot_leave_form(browser, server, out)
+
+
+def shoot_audit_replay(browser: Browser, server: LiveServer, out: Path) -> None:
+    """The auditor's instance page: a 请假 replayed and verified, the applicant's step open."""
+    with tab(browser, server, DESKTOP_VIEWPORT) as page:
+        log_in(page, AUDITOR, DEMO_PASSWORD)
+        page.goto("/audit/events?kind=completed")
+        page.locator("a[href*='/audit/instances/']").first.click()
+        completed = page.locator("table.au-events tr", has_text="办理完成")
+        completed.get_by_role("link", name="查看第", exact=False).first.click()
+        page.get_by_role("button", name="重放校验").click()
+        expect(page.locator(".au-verdict")).to_contain_text("校验通过")
+        save(page, out / "audit-replay.png")
+
+
+def shoot_leave_form(browser: Browser, server: LiveServer, out: Path) -> None:
+    """The clerk's 请假 form filled in: a picked 工作交接人 and an attached 病假证明."""
+    with tab(browser, server, DESKTOP_VIEWPORT) as page:
+        log_in(page, CLERK, DEMO_PASSWORD)
+        page.goto("/workbench/start")
+        page.get_by_role("button", name="发起“请假申请”").click()
+        page.get_by_label("请假类型").select_option("病假")
+        page.get_by_label("开始日期").fill("2025-03-10")
+        page.get_by_label("请假天数").fill("2")
+        page.get_by_label("请假事由").fill("发烧，医嘱休息两天")
+        page.get_by_role("combobox", name="工作交接人").fill("梁慧")
+        page.get_by_role("option", name="梁慧波").click()
+        proof = {"name": "病假证明.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.7\n"}
+        page.get_by_label("证明材料").set_input_files(files=[proof])
+        save(page, out / "task-form.png")
 
 
 def shoot_workflow(browser: Browser, server: LiveServer, out: Path) -> None:
