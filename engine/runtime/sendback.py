@@ -246,6 +246,9 @@ def restart_at(workflow: Any, spec: Any, data: dict[str, Any]) -> None:
     for child in list(start.children):
         for task in list(child):
             workflow.tasks.pop(task.id, None)
+            # Waiting boundary timers/messages of the dropped branch must not stay armed:
+            # the event manager would later hand a task that no longer exists to the scheduler.
+            workflow.event_manager.tasks.pop(task.id, None)
     start._children = []
     entry = start._add_child(_entry_spec(workflow.spec, spec), TaskState.FUTURE)
     entry.reset_branch(copy.deepcopy(data))

@@ -14,10 +14,12 @@ BAD = ROOT / "tests" / "engine" / "definitions" / "bpmn"
 
 def test_deploy_directory_then_identical_redeploy(app: Flask) -> None:
     runner = app.test_cli_runner()
-    first = runner.invoke(deploy, [str(ROOT / "processes"), "--comment", "首次"])
+    first = runner.invoke(
+        deploy, [str(ROOT / "processes"), str(ROOT / "bpmn-models"), "--comment", "首次"]
+    )
     assert first.exit_code == 0, first.output
     assert "qingjia（请假申请）v1：新版本" in first.output
-    again = runner.invoke(deploy, [str(ROOT / "processes")])
+    again = runner.invoke(deploy, [str(ROOT / "processes"), str(ROOT / "bpmn-models")])
     assert again.exit_code == 0
     assert "v1：内容未变，沿用" in again.output
     listing = runner.invoke(processes, [])

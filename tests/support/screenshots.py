@@ -31,17 +31,24 @@ DEFAULT_OUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 # Screenshots only: the demo password is not a secret and the database is thrown away.
 DEMO_PASSWORD = "Demo@2025oa"
 CLERK, AUDITOR, DEPTHEAD, SYSADMIN = "clerk", "auditor", "depthead", "sysadmin"
-PROCESSES = Path(__file__).resolve().parents[2] / "processes"
+ROOT = Path(__file__).resolve().parents[2]
+# What `make run` deploys: the processes and the pieces they call (subprocesses, DMN tables).
+DEPLOYED = (ROOT / "processes", ROOT / "bpmn-models")
 LEAVE = {"leave_type": "年休假", "start_date": "2025-03-10", "days": 5, "reason": "回老家探亲"}
 
 
 def seed_workflow() -> int:
-    """Deploy processes/ and leave one 请假 waiting for the department head; its task id."""
+    """Deploy what `make run` deploys; leave one 请假 waiting for the department head (its id)."""
     from engine import api
     from engine.definitions import repository
     from services.org.directory import get_user_by_username
 
-    files = {p.name: p.read_bytes() for p in sorted(PROCESSES.glob("*.bpmn"))}
+    files = {
+        p.name: p.read_bytes()
+        for folder in DEPLOYED
+        for p in sorted(folder.iterdir())
+        if p.suffix in (".bpmn", ".dmn")
+    }
     repository.deploy(files, deployed_by=None, comment="截图")
     clerk = get_user_by_username(CLERK)
     head = get_user_by_username(DEPTHEAD)
