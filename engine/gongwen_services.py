@@ -49,6 +49,7 @@ PLAIN_FIELDS = (
     "secrecy",
     "secrecy_term",
     "urgency",
+    "importance",
     "copies",
     "signer_id",
     "note",

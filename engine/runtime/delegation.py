@@ -7,6 +7,7 @@ who has delegated too does not pass the task on again, which also rules out cycl
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select, true
@@ -121,3 +122,43 @@ def delegated_away(user_id: int) -> list[TaskView]:
         .order_by(HumanTask.id)
     )
     return [task_view(row) for row in db.session.scalars(query)]
+
+
+@dataclass(frozen=True)
+class DelegationView:
+    """A delegation rule as its owner lists it (委托设置)."""
+
+    id: int
+    delegate_id: int
+    starts_at: datetime
+    ends_at: datetime
+    process_keys: list[str]
+    reason: str
+    active: bool
+    created_at: datetime
+
+    @property
+    def in_force(self) -> bool:
+        return self.active and self.starts_at <= clock.now() < self.ends_at
+
+
+def rules_of(user_id: int) -> list[DelegationView]:
+    """The user's own delegation rules, newest first (revoked and past ones included)."""
+    query = (
+        select(Delegation)
+        .where(Delegation.user_id == user_id)
+        .order_by(Delegation.created_at.desc(), Delegation.id.desc())
+    )
+    return [
+        DelegationView(
+            id=rule.id,
+            delegate_id=rule.delegate_id,
+            starts_at=clock.as_utc(rule.starts_at),
+            ends_at=clock.as_utc(rule.ends_at),
+            process_keys=list(rule.process_keys or []),
+            reason=rule.reason,
+            active=rule.active,
+            created_at=clock.as_utc(rule.created_at),
+        )
+        for rule in db.session.scalars(query)
+    ]

@@ -83,6 +83,8 @@ class InboxFilters:
     # Creation-time range [created_from, created_to) in UTC; either end may be open.
     created_from: datetime | None = None
     created_to: datetime | None = None
+    # The instance's unit (the unit of its starter, which owns the document).
+    unit_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -202,6 +204,9 @@ def _narrow(query: Select[Any], filters: InboxFilters) -> Select[Any]:
         query = query.where(HumanTask.created_at >= filters.created_from)
     if filters.created_to:
         query = query.where(HumanTask.created_at < filters.created_to)
+    if filters.unit_id is not None:
+        units = select(ProcessInstance.id).where(ProcessInstance.starter_unit_id == filters.unit_id)
+        query = query.where(HumanTask.instance_id.in_(units))
     return query
 
 

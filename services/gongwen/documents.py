@@ -136,9 +136,10 @@ def check_ready(document: GongwenDocument, stage: str = "signed") -> None:
 def _check_stage(document: GongwenDocument) -> None:
     if document.status in ("issued", "archived") and document.direction == "out":
         check_ready(document, "issued")
-    elif document.status in SIGNED_STATUSES or document.signed_at is not None:
-        if document.direction != "in":
-            check_ready(document, "signed")
+    elif document.direction != "in" and (
+        document.status in SIGNED_STATUSES or document.signed_at is not None
+    ):
+        check_ready(document, "signed")
 
 
 def to_render_model(
@@ -184,4 +185,3 @@ def beijing_time(value: datetime) -> datetime:
 def _latest(document_id: int) -> BodyVersion | None:
     found = versions.versions(document_id)
     return found[-1] if found else None
-

@@ -14,6 +14,7 @@ from services.db import db
 from services.gongwen.models import (
     DISCLOSURE_OPTIONS,
     DOC_TYPES,
+    IMPORTANCE_LEVELS,
     SECRECY_LEVELS,
     STATUSES,
     URGENCY_LABELS,
@@ -169,6 +170,7 @@ EDITABLE: dict[str, Callable[[Any], Any]] = {
     "copy_recipients": _recipients,
     "secrecy": _choice(SECRECY_LEVELS, _SECRECY_ALIASES, "密级应为秘密、机密、绝密或不填"),
     "secrecy_term": _text(20),
+    "importance": _choice(IMPORTANCE_LEVELS, {"": "一般"}, "重要程度应为一般或重要"),
     "urgency": _choice(tuple(URGENCY_LABELS), _URGENCY_ALIASES, "紧急程度应为平件、加急或特急"),
     "copies": _copies,
     "drafter_id": _row(User, "拟稿人", required=True),
@@ -181,7 +183,9 @@ EDITABLE: dict[str, Callable[[Any], Any]] = {
     "printing_unit": _text(100),
     "printed_date": _date,
     "keywords": _text(200),
-    "disclosure": _choice(("", *DISCLOSURE_OPTIONS), {}, "公开属性应为主动公开、依申请公开或不予公开"),
+    "disclosure": _choice(
+        ("", *DISCLOSURE_OPTIONS), {}, "公开属性应为主动公开、依申请公开或不予公开"
+    ),
     "doc_number": _optional_text(60),
     "status": _choice(STATUSES, {}, "状态不正确"),
     "instance_id": _instance,

@@ -51,6 +51,8 @@ DOC_TYPES = (
 SECRECY_LEVELS = ("", "秘密", "机密", "绝密")
 # 紧急程度 keys as the inbox uses them, with the words printed on the document.
 URGENCY_LABELS = {"normal": "", "urgent": "加急", "very_urgent": "特急"}
+# 重要程度: "重要" documents go to the 主要负责人 for sign-off (bpmn-models/fawen_signoff.dmn).
+IMPORTANCE_LEVELS = ("一般", "重要")
 DISCLOSURE_OPTIONS = ("主动公开", "依申请公开", "不予公开")
 # Life cycle words the fawen/shouwen processes write; free text beyond these is refused.
 STATUSES = (
@@ -92,6 +94,7 @@ class GongwenDocument(db.Model):  # type: ignore[name-defined]
     secrecy: Mapped[str] = mapped_column(String(4), default="")
     secrecy_term: Mapped[str] = mapped_column(String(20), default="")
     urgency: Mapped[str] = mapped_column(String(12), default="normal")
+    importance: Mapped[str] = mapped_column(String(4), default="一般")
     copies: Mapped[int] = mapped_column(Integer, default=0)
     drafter_id: Mapped[int] = mapped_column(ForeignKey("org_user.id"))
     drafting_department_id: Mapped[int | None] = mapped_column(ForeignKey("org_department.id"))

@@ -20,6 +20,7 @@ from services.errors import Forbidden, NotFound, ValidationFailed
 from services.gongwen.documents import BEIJING
 from services.gongwen.models import (
     DOC_TYPES,
+    IMPORTANCE_LEVELS,
     SECRECY_LEVELS,
     STATUSES,
     URGENCY_LABELS,
@@ -33,12 +34,23 @@ from services.org.roles import REGISTRAR
 FORBIDDEN = "您无权查看该公文。"
 MAX_PER_PAGE = 100
 # Sort keys answered by SQL; the engine-side keys (step, holder, waiting) are sorted by the caller.
-SQL_SORTS = ("doc_type", "doc_number", "title", "drafted", "issued", "secrecy", "urgency", "status")
+SQL_SORTS = (
+    "doc_type",
+    "doc_number",
+    "title",
+    "drafted",
+    "issued",
+    "secrecy",
+    "importance",
+    "urgency",
+    "status",
+)
 ENGINE_SORTS = ("step", "holder", "waiting")
 NO_SECRECY = "none"  # filter value for ordinary (非密) documents, whose stored secrecy is ""
 
 _SECRECY_RANK = {level: rank for rank, level in enumerate(SECRECY_LEVELS)}
 _URGENCY_RANK = {key: rank for rank, key in enumerate(URGENCY_LABELS)}
+_IMPORTANCE_RANK = {key: rank for rank, key in enumerate(IMPORTANCE_LEVELS)}
 _STATUS_RANK = {status: rank for rank, status in enumerate(STATUSES)}
 
 
@@ -63,6 +75,7 @@ class OutgoingFilters:
     doc_type: str | None = None
     status: str | None = None
     secrecy: str | None = None
+    importance: str | None = None
     urgency: str | None = None
     keyword: str | None = None
     drafted_from: date | None = None
@@ -96,6 +109,8 @@ def check_filters(filters: OutgoingFilters) -> None:
         errors["status"] = "状态不正确"
     if filters.secrecy and filters.secrecy not in (NO_SECRECY, *SECRECY_LEVELS[1:]):
         errors["secrecy"] = "密级不正确"
+    if filters.importance and filters.importance not in IMPORTANCE_LEVELS:
+        errors["importance"] = "重要程度不正确"
     if filters.urgency and filters.urgency not in URGENCY_LABELS:
         errors["urgency"] = "紧急程度不正确"
     if filters.sort not in (*SQL_SORTS, *ENGINE_SORTS):
@@ -184,7 +199,7 @@ def _conditions(filters: OutgoingFilters) -> list[ColumnElement[bool]]:
         found.append(
             or_(doc.issued_date.between(first, last), and_(doc.issued_date.is_(None), created))
         )
-    for name in ("doc_type", "status", "urgency"):
+    for name in ("doc_type", "status", "importance", "urgency"):
         if value := getattr(filters, name):
             found.append(getattr(doc, name) == value)
     if filters.secrecy:
@@ -222,6 +237,7 @@ def _sort_column(sort: str) -> Any:
         "drafted": doc.created_at,
         "issued": doc.issued_date,
         "secrecy": _rank(doc.secrecy, _SECRECY_RANK),
+        "importance": _rank(doc.importance, _IMPORTANCE_RANK),
         "urgency": _rank(doc.urgency, _URGENCY_RANK),
         "status": _rank(doc.status, _STATUS_RANK),
     }

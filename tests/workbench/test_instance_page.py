@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import lxml.html
 import pytest
 
 from engine import api
 from services.db import db
 from services.org.roles import SYSADMIN
 from tests.auth.helpers import PASSWORD, csrf_token, login, make_user
-from tests.workbench.helpers import APPLY, logged_in, open_task_of, start_qingjia
+from tests.workbench.helpers import APPLY, logged_in, open_task_of, start_qingjia, submit
 
 
 @pytest.fixture
@@ -77,13 +78,16 @@ def test_diagram_json_marks_path_and_current(client, office, submitted) -> None:
 
 def test_opinion_history_on_task_page(client, office, submitted) -> None:
     head_task = open_task_of(office.head.id)
-    api.complete_task(
-        head_task.id, actor_id=office.head.id, data={"approved": False, "comment": "请补充材料"}
-    )
-    db.session.commit()
+    path = f"/workbench/tasks/{head_task.id}"
+    head = logged_in(client, "head1")
+    reply = submit(head, path, {"approved": "false", "opinions": "请补充材料"})
+    assert reply.status_code == 302, reply.get_data(as_text=True)
+    head.post("/logout", data={"csrf_token": csrf_token(head, path)})
     resubmit = open_task_of(office.clerk.id)
     html = logged_in(client, "clerk1").get(f"/workbench/tasks/{resubmit.id}").get_data(as_text=True)
     assert "请补充材料" in html and "李科长" in html
+    signed = lxml.html.fromstring(html).xpath("//section[contains(@class,'wb-signed')]//li")
+    assert [e.xpath("string(.//span[@class='opinion-user'])") for e in signed] == ["李科长"]
     assert 'value="家中有事"' in html or ">家中有事<" in html  # earlier input shown again
 
 

@@ -18,6 +18,7 @@ csrf.exempt(bp)
 from web.api import (  # noqa: E402, F401  (routes register on bp)
     admin,
     auth,
+    circulations,
     definitions,
     delegations,
     instances,

@@ -11,6 +11,7 @@ from typing import Any
 from flask import Response, jsonify
 
 from web.api import bp
+from web.api.openapi_circulation import CIRCULATION_PATHS
 from web.api.openapi_operations import ADMIN_PATHS, DELEGATION_PATHS, OPERATION_PATHS
 from web.api.openapi_parts import body, errors, json_content, op, path_id, query
 from web.api.openapi_schemas import (
@@ -263,6 +264,7 @@ def document() -> dict[str, Any]:
         OPERATION_PATHS,
         ADMIN_PATHS,
         DELEGATION_PATHS,
+        CIRCULATION_PATHS,
         ORG_PATHS,
         MESSAGE_PATHS,
     ):

@@ -30,6 +30,7 @@ COLUMNS = (
     ("drafted", "拟稿日期"),
     ("issued", "成文日期"),
     ("secrecy", "密级"),
+    ("importance", "重要程度"),
     ("urgency", "紧急程度"),
     ("status", "状态"),
     ("step", "当前环节"),

@@ -17,7 +17,7 @@ from services import clock
 from services.errors import ValidationFailed
 from services.gongwen import queries, register
 from services.gongwen.documents import beijing_today
-from services.gongwen.models import DOC_TYPES, SECRECY_LEVELS, STATUSES
+from services.gongwen.models import DOC_TYPES, IMPORTANCE_LEVELS, SECRECY_LEVELS, STATUSES
 from web.gongwen import bp, labels
 from web.gongwen.scope import user_scope
 from web.gongwen.tracking import Where, waiting_text, where_documents_are
@@ -39,7 +39,7 @@ def parse_filters(args: MultiDict[str, str]) -> tuple[queries.OutgoingFilters, d
     errors: dict[str, str] = {}
     values: dict[str, Any] = {
         name: (args.get(name) or "").strip() or None
-        for name in ("doc_type", "status", "secrecy", "urgency")
+        for name in ("doc_type", "status", "secrecy", "importance", "urgency")
     }
     values["keyword"] = (args.get("q") or "").strip() or None
     values["year"] = _year(args.get("year"), errors)
@@ -122,6 +122,7 @@ def outgoing() -> tuple[str, int]:
         doc_types=DOC_TYPES,
         statuses=STATUSES,
         secrecy_levels=SECRECY_LEVELS[1:],
+        importance_levels=IMPORTANCE_LEVELS,
         labels=labels,
         waiting_text=waiting_text,
         this_year=beijing_today().year,

@@ -10,4 +10,13 @@ from flask import Blueprint
 
 bp = Blueprint("workbench", __name__, url_prefix="/workbench")
 
-from web.workbench import inbox, instance, operations, start, task, vendor  # noqa: E402, F401
+from web.workbench import (  # noqa: E402, F401
+    circulation,
+    delegations,
+    inbox,
+    instance,
+    operations,
+    start,
+    task,
+    vendor,
+)

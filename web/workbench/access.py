@@ -1,9 +1,9 @@
 """Who may see or act on which task and instance.
 
 A task is visible to its assignee, its candidates (group task), the user it was delegated from and
-whoever completed it. An instance is visible to its starter, to anyone who had a task in it and to
-holders of a supervising role. Everyone else gets the same 403, whether or not the id exists, so
-that guessing ids leaks nothing.
+whoever completed it. An instance is visible to its starter, to anyone who had a task in it, to
+holders of a supervising role and to the people it was circulated to (传阅, read-only). Everyone
+else gets the same 403, whether or not the id exists, so that guessing ids leaks nothing.
 """
 
 from __future__ import annotations
@@ -82,7 +82,11 @@ def visible_instance(instance_id: int, user: User) -> api.InstanceView:
         instance = api.get_instance(instance_id)
     except NotFound as exc:
         raise Forbidden(INSTANCE_FORBIDDEN) from exc
-    if not (is_participant(instance, user.id) or is_supervisor(user)):
+    if not (
+        is_participant(instance, user.id)
+        or is_supervisor(user)
+        or api.is_reader(instance_id, user.id)  # 传阅: readers view it read-only
+    ):
         raise Forbidden(INSTANCE_FORBIDDEN, instance_id=instance_id)
     return instance
 
@@ -103,3 +107,16 @@ def candidate_count(task_id: int) -> int:
         select(HumanTaskCandidate.user_id).where(HumanTaskCandidate.task_id == task_id)
     )
     return len(list(rows))
+
+
+def task_of_visible_instance(task_id: int, user: User) -> api.TaskView:
+    """A task whose instance ``user`` may see (催办 from the instance page); Forbidden else."""
+    try:
+        task = api.get_task(task_id)
+    except NotFound as exc:
+        raise Forbidden(TASK_FORBIDDEN) from exc
+    try:
+        visible_instance(task.instance_id, user)
+    except Forbidden as exc:
+        raise Forbidden(TASK_FORBIDDEN, task_id=task_id) from exc
+    return task

@@ -33,6 +33,10 @@ EVENT_LABELS = {
     "message_sent": "发送消息",
     "timer_fired": "定时触发",
     "addsign_added": "加签",
+    "circulated": "传阅",
+    "read": "阅知",
+    "recalled": "撤回传阅",
+    "task_urged": "催办",
 }
 # Keys whose text is an opinion, besides the opinion widget's lists of signed entries.
 OPINION_KEYS = ("comment", "opinion", "yijian", "remark")

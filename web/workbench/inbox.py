@@ -14,10 +14,12 @@ from engine.definitions.models import ProcessDefinition
 from services import clock
 from services.db import db
 from services.errors import ValidationFailed
+from services.org import directory
 from services.workbench import follow
 from web.filters import BEIJING
 from web.security import login_required
 from web.workbench import bp
+from web.workbench import history as hist
 
 TABS = ("todo", "toread", "claimable", "done", "started", "following")
 TAB_LABELS = {
@@ -43,6 +45,8 @@ class Query:
     date_from: str
     date_to: str
     overdue_only: bool
+    # 待阅: unread (default) or read items.
+    read_state: str = "unread"
 
 
 def parse_query() -> Query:
@@ -61,10 +65,26 @@ def parse_query() -> Query:
         sort=args.get("sort", "due"),
         created_from=_day_start(date_from, "from"),
         created_to=_day_start(date_to, "to", next_day=True),
+        unit_id=_unit_id(args.get("unit", "")),
     )
+    read_state = "read" if args.get("state") == "read" else "unread"
     return Query(
-        tab, _page_number(args.get("page", "1")), filters, date_from, date_to, overdue_only
+        tab,
+        _page_number(args.get("page", "1")),
+        filters,
+        date_from,
+        date_to,
+        overdue_only,
+        read_state,
     )
+
+
+def _unit_id(text: str) -> int | None:
+    if not text:
+        return None
+    if not text.isdigit() or len(text) > 9:
+        raise ValidationFailed("单位有误", errors={"unit": "请从列表中选择单位"})
+    return int(text)
 
 
 def _box(tab: str) -> str:
@@ -98,7 +118,7 @@ def tab_counts(user_id: int) -> dict[str, int]:
 
     return {
         "todo": total("todo"),
-        "toread": 0,  # 传阅 does not exist yet: nothing can be waiting to be read
+        "toread": api.toread_count(user_id),
         "claimable": total("claimable"),
         "done": total("done"),
         "started": api.started_instances(user_id, per_page=1).total,
@@ -109,7 +129,14 @@ def tab_counts(user_id: int) -> dict[str, int]:
 def listing(user_id: int, query: Query) -> api.Page:
     """The page of rows for the tab: tasks, or instances for 我发起的 / 关注."""
     if query.tab == "toread":
-        return api.Page([], 0, 1, PER_PAGE)
+        return api.toread(
+            user_id,
+            state=query.read_state,
+            unit_id=query.filters.unit_id,
+            keyword=query.filters.keyword,
+            page=query.page,
+            per_page=PER_PAGE,
+        )
     if query.tab == "started":
         return api.started_instances(user_id, page=query.page, per_page=PER_PAGE)
     if query.tab == "following":
@@ -126,6 +153,11 @@ def process_choices() -> list[tuple[str, str]]:
         select(ProcessDefinition.key, ProcessDefinition.name).order_by(ProcessDefinition.key)
     )
     return [(row.key, row.name) for row in rows]
+
+
+def unit_choices() -> list[tuple[int, str]]:
+    """(id, short name) of the active units for the 单位 filter, in the directory's order."""
+    return [(int(u.id), u.short_name) for u in directory.search_units("", limit=500)]
 
 
 def due_state(due_at: datetime | None, now: datetime) -> str:
@@ -150,6 +182,8 @@ def index() -> str:
         tabs=TAB_LABELS,
         urgencies=URGENCIES,
         processes=process_choices(),
+        units=unit_choices(),
+        sender_names=_sender_names(page) if query.tab == "toread" else {},
         now=clock.now(),
         due_state=due_state,
         page_url=lambda n: url_for("workbench.index", **{**request.args, "page": n}),
@@ -163,3 +197,7 @@ def claim(task_id: int) -> Response:
     db.session.commit()
     flash("已签收，任务已进入您的待办。", "success")
     return redirect(url_for("workbench.task_page", task_id=task_id))
+
+
+def _sender_names(page: api.Page) -> dict[int, str]:
+    return hist.user_names({item.sender_id for item in page.items})

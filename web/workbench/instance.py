@@ -20,6 +20,7 @@ from services.workbench import follow
 from web.security import login_required
 from web.workbench import access, bp
 from web.workbench import history as hist
+from web.workbench.circulation import circulation_context
 from web.workbench.inbox import URGENCIES
 
 STATUS_LABELS = {
@@ -62,6 +63,7 @@ def instance_page(instance_id: int) -> str:
         status_labels=STATUS_LABELS,
         urgencies=URGENCIES,
         now=clock.now(),
+        **circulation_context(instance, g.user.id),
     )
 
 

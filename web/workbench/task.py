@@ -17,11 +17,13 @@ from engine.forms import load_form
 from services.db import db
 from services.errors import Conflict, ValidationFailed
 from services.org import directory
+from web.forms.attachments import store_uploads
 from web.forms.parse import author_of, parse_submission
 from web.forms.render import FormView, render_form
 from web.security import login_required
 from web.workbench import access, bp
 from web.workbench import history as hist
+from web.workbench.circulation import circulation_context
 from web.workbench.inbox import URGENCIES
 
 STALE_MESSAGE = "该任务已办理完毕或已被他人处理，无需再次提交。"
@@ -40,6 +42,7 @@ def task_context(task: api.TaskView, events: list[api.EventView]) -> dict[str, A
         "is_holder": task.completed_at is None and task.assignee_id == g.user.id,
         "operations": available_operations(),
         "return_targets": _return_targets(task),
+        **circulation_context(instance, g.user.id),
     }
 
 
@@ -103,6 +106,10 @@ def task_submit(task_id: int) -> Response | tuple[str, int]:
         form = render_form(spec, raw=submission.raw, errors=submission.errors, previous=previous)
         return _render(task, events, form, 422)
     try:
+        # Files go into the same transaction as the completion: both stay, or neither.
+        store_uploads(
+            submission, uploader_id=g.user.id, instance_id=task.instance_id, task_id=task_id
+        )
         api.complete_task(task_id, actor_id=g.user.id, data=submission.data)
     except Conflict as exc:
         db.session.rollback()

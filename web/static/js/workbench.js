@@ -36,3 +36,15 @@
     document.querySelectorAll(".wb-diagram[data-diagram-url]").forEach(draw);
   });
 })();
+
+// "全选" boxes: <input type="checkbox" data-check-all="ids"> ticks every box named "ids" in its form.
+(function () {
+  "use strict";
+  document.addEventListener("change", function (e) {
+    var name = e.target.getAttribute && e.target.getAttribute("data-check-all");
+    if (!name) { return; }
+    e.target.form.querySelectorAll('input[type="checkbox"][name="' + name + '"]').forEach(function (box) {
+      box.checked = e.target.checked;
+    });
+  });
+})();
