@@ -1,4 +1,5 @@
-"""The background jobs of the engine: fire due timers and deliver messages, every few seconds.
+"""The background jobs of the engine: start timer-started processes, fire due timers and deliver
+messages, every few seconds.
 
 ``run_once`` is the job itself, a plain function (tests call it directly with a moved clock).
 ``start_scheduler`` wraps it in an APScheduler ``BackgroundScheduler`` for worker processes
@@ -16,7 +17,7 @@ from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from engine.runtime import messages, timers
+from engine.runtime import messages, start_timers, timers
 from services.config import current_settings
 from services.db import db
 
@@ -31,14 +32,17 @@ class RunResult:
 
     timers_fired: int
     messages_delivered: int
+    instances_started: int = 0
 
 
 def run_once(app: Any, *, worker_id: str | None = None, max_batches: int = 50) -> RunResult:
     """Fire due timers and deliver pending messages in an app context, batch after batch
     until a batch comes back short (or ``max_batches``); errors are logged, never raised."""
-    fired = delivered = 0
+    fired = delivered = started = 0
     with app.app_context():
         try:
+            start_timers.sync_start_timers()
+            started = _drain(start_timers.fire_due_start_timers, worker_id, max_batches)
             fired = _drain(timers.fire_due_timers, worker_id, max_batches)
             delivered = _drain(messages.deliver_messages, worker_id, max_batches)
         except Exception:  # the scheduler thread must survive a database hiccup
@@ -46,7 +50,7 @@ def run_once(app: Any, *, worker_id: str | None = None, max_batches: int = 50) -
             db.session.rollback()
         finally:
             db.session.remove()
-    return RunResult(fired, delivered)
+    return RunResult(fired, delivered, started)
 
 
 def _drain(job: Any, worker_id: str | None, max_batches: int) -> int:

@@ -338,6 +338,7 @@ _BPMN_CHECKS = (
     _check_human_tasks,
     _check_service_tasks,
     expression_checks.check_expressions,
+    expression_checks.check_timers,
 )
 _DMN_CHECKS = (_check_foreign, expression_checks.check_dmn)
 

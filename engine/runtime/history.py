@@ -22,6 +22,9 @@ from services import clock
 from services.db import db
 
 GENESIS_HASH = "0" * 64
+# The kind of event that records a failure the instance cannot get past by itself (a service
+# task parked as an incident, a timer that gave up); ``data["source"]`` says which.
+ERROR_EVENT = "error"
 
 
 @dataclass(frozen=True)

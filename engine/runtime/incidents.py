@@ -29,6 +29,7 @@ from sqlalchemy import select
 
 from engine.errors import ServiceTaskError
 from engine.runtime import runtime
+from engine.runtime.history import ERROR_EVENT
 from engine.runtime.incident_models import Incident
 from engine.runtime.locking import lock_instance
 from services import clock
@@ -179,16 +180,18 @@ def _park(step: Any, task: Any, exc: ServiceTaskError) -> None:
         incident.last_failed_at = now
         kind = "incident_retry_failed"
     step.instance.status = ERROR_STATUS
+    details = {
+        "service": exc.service,
+        "error_code": exc.error_code,
+        "message": incident.message,
+        "attempts": incident.attempts,
+    }
+    step.log.append(kind, task_spec=incident.task_spec, task_name=incident.task_name, data=details)
     step.log.append(
-        kind,
+        ERROR_EVENT,
         task_spec=incident.task_spec,
         task_name=incident.task_name,
-        data={
-            "service": exc.service,
-            "error_code": exc.error_code,
-            "message": incident.message,
-            "attempts": incident.attempts,
-        },
+        data={"source": "service", "spiff_task_id": str(task.id), **details},
     )
 
 
@@ -273,6 +276,34 @@ def _others_open(instance_id: int, incident_id: int) -> bool:
         Incident.id != incident_id,
     )
     return db.session.scalars(query.limit(1)).first() is not None
+
+
+def settle(step: Any, admin_id: int) -> None:
+    """After an admin moved the instance on (疏通): close the incidents whose task is no longer
+    parked; the instance stays in ``error`` while one is still open."""
+    still_open = False
+    for incident in _open_incidents(step.instance.id):
+        task = step.workflow.get_task_from_id(UUID(incident.spiff_task_id))
+        if task is not None and task.state == TaskState.STARTED:
+            still_open = True
+        else:
+            _resolve(step, incident, admin_id)
+    if still_open:
+        step.instance.status = ERROR_STATUS
+
+
+def close_all(instance_id: int, admin_id: int) -> None:
+    """Close the open incidents of an instance being terminated (its history says why)."""
+    now = clock.now()
+    for incident in _open_incidents(instance_id):
+        incident.resolved_at, incident.resolved_by_id = now, admin_id
+
+
+def _open_incidents(instance_id: int) -> list[Incident]:
+    query = select(Incident).where(
+        Incident.instance_id == instance_id, Incident.resolved_at.is_(None)
+    )
+    return list(db.session.scalars(query))
 
 
 def list_incidents(*, instance_id: int | None = None, open_only: bool = True) -> list[IncidentView]:

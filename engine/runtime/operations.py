@@ -12,18 +12,22 @@ from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from engine import forms
-from engine.runtime import countersign, runtime
+from engine.runtime import countersign, incidents, runtime
 from engine.runtime.history import open_log
 from engine.runtime.locking import lock_instance
 from engine.runtime.models import HumanTask, ProcessInstance
+from engine.runtime.wait_models import EngineTimer
 from services import clock
 from services.db import db
 from services.errors import Conflict, Forbidden, ValidationFailed
 from services.org import directory, grants
 from services.org.roles import SYSADMIN
+
+# Timer rows that would still fire (or wait for a retry): a terminated instance has none.
+_LIVE_TIMERS = ("pending", "claimed", "failed")
 
 
 def is_admin(user_id: int) -> bool:
@@ -78,9 +82,10 @@ def resume(instance_id: int, admin_id: int, reason: str) -> ProcessInstance:
 
 
 def terminate(instance_id: int, admin_id: int, reason: str) -> ProcessInstance:
-    """Terminate a running or suspended instance; its open (and waiting 加签) rows are cancelled."""
+    """Terminate a running, suspended or stuck (``error``) instance: its open (and waiting 加签)
+    rows and its timers are cancelled, its open incidents closed."""
     instance = _admin_lock(instance_id, admin_id, reason, "终止")
-    if instance.status not in ("running", "suspended"):
+    if instance.status not in ("running", "suspended", incidents.ERROR_STATUS):
         raise Conflict("流程已结束，无法终止", instance_id=instance_id)
     query = select(HumanTask).where(
         HumanTask.instance_id == instance_id,
@@ -88,6 +93,13 @@ def terminate(instance_id: int, admin_id: int, reason: str) -> ProcessInstance:
     )
     for row in db.session.scalars(query):
         row.status, row.active, row.completed_at = "cancelled", False, clock.now()
+    db.session.execute(
+        update(EngineTimer)
+        .where(EngineTimer.instance_id == instance_id, EngineTimer.status.in_(_LIVE_TIMERS))
+        .values(status="cancelled", claimed_by=None)
+        .execution_options(synchronize_session=False)
+    )
+    incidents.close_all(instance_id, admin_id)
     instance.status, instance.ended_at = "terminated", clock.now()
     _record(instance, "instance_terminated", admin_id, None, reason)
     return instance
@@ -102,25 +114,30 @@ def unblock(
     data: dict[str, Any] | None = None,
     skip_task_spec: str | None = None,
 ) -> ProcessInstance:
-    """疏通: an admin moves a stuck instance on, with a reason.
+    """疏通: an admin moves a stuck instance (running, or ``error`` after a service failure) on.
 
     ``task_id``: complete that stuck human task on behalf of its holder with ``data`` (validated
     against its form). ``skip_task_spec``: mark a stuck automatic task (e.g. a failed or hanging
-    service task) as done without running it. Either way the engine then runs on.
+    service task) as done without running it; ``data``, if given, is its result (merged into
+    the process data as if the service had returned it). Either way the engine then runs on,
+    and the incidents of tasks that moved on are closed.
     """
     if (task_id is None) == (skip_task_spec is None):
         raise ValidationFailed("请指定要代办的任务或要跳过的环节", errors={"task_id": "二选一"})
     instance = _admin_lock(instance_id, admin_id, reason, "疏通")
-    _require_running(instance)
+    if instance.status not in ("running", incidents.ERROR_STATUS):
+        raise Conflict("流程已挂起或已结束，无法疏通", instance_id=instance.id)
     open_rows = runtime._open_rows(instance.id)
     with db.session.no_autoflush:
         step = runtime._load(instance)
+        instance.status = "running"  # back to error below if an incident stays (or reopens)
         if task_id is not None:
             row = runtime._pick_open(open_rows, task_id)
             open_rows = [other for other in open_rows if other is not row]
             _complete_on_behalf(step, row, admin_id, reason, copy.deepcopy(data or {}))
         else:
-            _skip(step, str(skip_task_spec), admin_id, reason)
+            _skip(step, str(skip_task_spec), admin_id, reason, copy.deepcopy(data or {}))
+        incidents.settle(step, admin_id)
         runtime._finish(step, open_rows)
     return instance
 
@@ -151,7 +168,7 @@ def _complete_on_behalf(
     runtime._run_engine(step, spiff_task)
 
 
-def _skip(step: Any, task_spec: str, admin_id: int, reason: str) -> None:
+def _skip(step: Any, task_spec: str, admin_id: int, reason: str, data: dict[str, Any]) -> None:
     stuck = [
         task
         for task in step.workflow.get_tasks(
@@ -169,8 +186,9 @@ def _skip(step: Any, task_spec: str, admin_id: int, reason: str) -> None:
             actor_id=admin_id,
             task_spec=task_spec,
             task_name=runtime._task_name(task),
-            data={"spiff_task_id": str(task.id), "reason": reason},
+            data={"spiff_task_id": str(task.id), "reason": reason, "data": data},
         )
+        task.data.update(copy.deepcopy(data))
         task.complete()
     runtime._run_engine(step)
 

@@ -32,7 +32,15 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from engine.definitions import repository
-from engine.runtime import countersign, history, messages, persistence, replay_inputs
+from engine.errors import ServiceTaskError
+from engine.runtime import (
+    countersign,
+    history,
+    messages,
+    persistence,
+    replay_inputs,
+    start_timers,
+)
 from engine.runtime.migration import migrate_in_memory
 from engine.runtime.models import HumanTask, InstanceEvent, ProcessInstance
 from engine.runtime.runtime import _RECORDED_KINDS, _automatic_details, _task_name
@@ -51,6 +59,7 @@ INPUT_KINDS = (
     "timer_fired",
     "message_received",
     "instance_terminated",
+    "incident_retried",
 )
 PRODUCED_KINDS = (
     *sorted(set(_RECORDED_KINDS.values())),
@@ -70,6 +79,11 @@ NEUTRAL_KINDS = (
     "addsign_passed",
     "instance_suspended",
     "instance_resumed",
+    # Service failures: the ``error`` event marks the failed call in the recorded results.
+    history.ERROR_EVENT,
+    "incident_opened",
+    "incident_retry_failed",
+    "incident_resolved",
 )
 
 
@@ -125,7 +139,11 @@ class _ReplayScriptEngine(SandboxScriptEngine):
         recorded = self.results.get(task.task_spec.bpmn_id)
         if not recorded:
             raise _ReplayError(f"服务任务“{_task_name(task)}”的结果未完整记录，无法离线重放")
-        return json.dumps(recorded.popleft(), ensure_ascii=False)
+        value = recorded.popleft()
+        if value is replay_inputs.SERVICE_FAILED:  # parked as an incident when it ran
+            name = str(kwargs.get("operation_name"))
+            raise ServiceTaskError("记录中此次调用失败", service=name, error_code="recorded")
+        return json.dumps(value, ensure_ascii=False)
 
 
 @dataclass
@@ -186,6 +204,8 @@ class _Replayer:
         workflow.data["oa_instance_id"] = self.instance.id
         for task in workflow.get_tasks(state=TaskState.READY):
             task.data.update(copy.deepcopy(event.data.get("data") or {}))
+        if event.data.get("start_timer"):  # started by the scheduler (start_timers)
+            start_timers.mark_start_fired(workflow, str(event.data["start_timer"]))
         self.workflow = workflow
         self._run(None)
 
@@ -221,7 +241,7 @@ class _Replayer:
         self._run(None)
 
     def _skip(self, event: InstanceEvent) -> None:
-        replay_inputs.skip(self._workflow(), event.task_spec or "")
+        replay_inputs.skip(self._workflow(), event.task_spec or "", event.data.get("data"))
 
     def _fire_timer(self, event: InstanceEvent) -> None:
         task = replay_inputs.fire_timer(self._workflow(), event)
@@ -231,6 +251,10 @@ class _Replayer:
 
     def _receive(self, event: InstanceEvent) -> None:
         replay_inputs.receive_message(self._workflow(), event)
+        self._run(None)
+
+    def _retry_incident(self, event: InstanceEvent) -> None:
+        replay_inputs.retry_incident(self._workflow(), event.task_spec or "")
         self._run(None)
 
     def _terminate(self, event: InstanceEvent) -> None:
@@ -256,10 +280,18 @@ class _Replayer:
             if kind:
                 self._produce(kind, task, _automatic_details(task))
 
+        running: list[Any] = [None]
         try:
             if completed is not None:
                 completed.run()
-            workflow.do_engine_steps(did_complete_task=record)
+            while True:
+                try:
+                    workflow.do_engine_steps(
+                        will_complete_task=running.append, did_complete_task=record
+                    )
+                    return
+                except ServiceTaskError:  # a recorded failure: park the task as incidents does
+                    running[-1]._set_state(TaskState.STARTED)
         except SpiffWorkflowException as exc:
             raise _ReplayError(f"重放时流程出错：{exc}") from exc
 
@@ -335,6 +367,7 @@ _HANDLERS: dict[str, Callable[[_Replayer, InstanceEvent], None]] = {
     "timer_fired": _Replayer._fire_timer,
     "message_received": _Replayer._receive,
     "instance_terminated": _Replayer._terminate,
+    "incident_retried": _Replayer._retry_incident,
 }
 
 

@@ -15,11 +15,10 @@ from collections import deque
 from collections.abc import Iterable
 from typing import Any
 
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefinition
 from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.util.task import TaskState
 
-from engine.runtime import messages, sendback, timers
+from engine.runtime import history, messages, sendback, timers
 from engine.runtime.models import InstanceEvent
 from engine.runtime.runtime import _task_name
 
@@ -49,8 +48,9 @@ def withdraw(workflow: Any, task_spec: str) -> None:
     sendback.restart_at(workflow, spec, copy.deepcopy(dict(waiting[0].data)))
 
 
-def skip(workflow: Any, task_spec: str) -> None:
-    """疏通 skip of one stuck automatic task; the engine runs once all skips are fed."""
+def skip(workflow: Any, task_spec: str, data: dict[str, Any] | None = None) -> None:
+    """疏通 skip of one stuck automatic task (with the result the admin gave, if any); the
+    engine runs once all skips are fed."""
     stuck = [
         task
         for task in workflow.get_tasks(state=_SKIPPABLE)
@@ -58,15 +58,14 @@ def skip(workflow: Any, task_spec: str) -> None:
     ]
     if not stuck:
         raise ReplayInputError(f"重放时“{task_spec}”没有可跳过的自动任务")
+    stuck[0].data.update(copy.deepcopy(data or {}))
     stuck[0].complete()
 
 
 def fire_timer(workflow: Any, event: InstanceEvent) -> Any:
     """Fire the waiting timer of the recorded spec as ``timers._mark_fired``; returns its task."""
     task = _waiting(timers._waiting_timer_tasks(workflow), event.task_spec)
-    if not isinstance(task.task_spec.event_definition, CycleTimerEventDefinition):
-        task._set_internal_data(event_fired=True)
-    workflow.refresh_timers()
+    timers.fire_task(workflow, task)
     return task
 
 
@@ -91,16 +90,17 @@ def _waiting(tasks: list[Any], task_spec: str | None) -> Any:
 def scheduled_timers(workflow: Any, pending: set[Any], fired_now: set[Any]) -> list[Any]:
     """The timer tasks ``timers.sync_timers`` would schedule now; updates ``pending``.
 
-    Rows of timers no longer waiting are cancelled (no event); a timer fired in this same
-    change still has its (fired) row, so it is not scheduled again until the next change.
+    Rows of timers no longer waiting are cancelled (no event); a cycle timer fired in this
+    same change and still waiting is re-armed (scheduled again, before the new ones).
     """
     waiting = {task.id: task for task in timers._waiting_timer_tasks(workflow)}
     known = pending | fired_now
+    rearmed = [task for task_id, task in waiting.items() if task_id in fired_now]
     pending.intersection_update(waiting)
     new = [task for task_id, task in waiting.items() if task_id not in known]
-    pending.update(task.id for task in new)
+    pending.update(task.id for task in rearmed + new)
     fired_now.clear()
-    return new
+    return rearmed + new
 
 
 def sent_messages(workflow: Any) -> list[dict[str, Any]]:
@@ -121,6 +121,8 @@ def service_results(events: Iterable[InstanceEvent]) -> dict[str, deque[Any]]:
     cut: set[str] = set()
     for event in events:
         spec = event.task_spec or ""
+        if _service_failure(event) and spec not in cut:
+            results.setdefault(spec, deque()).append(SERVICE_FAILED)
         if event.kind != "service_called" or spec in cut:
             continue
         value = _complete_json((event.data or {}).get("result"))
@@ -132,6 +134,21 @@ def service_results(events: Iterable[InstanceEvent]) -> dict[str, deque[Any]]:
 
 
 _CUT = object()
+# In a spec's results: the call at this point failed and was parked as an incident.
+SERVICE_FAILED = object()
+
+
+def _service_failure(event: InstanceEvent) -> bool:
+    return event.kind == history.ERROR_EVENT and (event.data or {}).get("source") == "service"
+
+
+def retry_incident(workflow: Any, task_spec: str) -> None:
+    """An admin's retry of a parked service task, as ``incidents.retry``: ready to run again."""
+    for task in workflow.get_tasks(state=TaskState.STARTED):
+        if task.task_spec.bpmn_id == task_spec and not task.task_spec.manual:
+            task._set_state(TaskState.READY)
+            return
+    raise ReplayInputError(f"重放时“{task_spec}”没有等待重试的服务任务")
 
 
 def _complete_json(text: Any) -> Any:

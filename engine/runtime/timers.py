@@ -43,7 +43,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from engine.registry import default_registry
 from engine.runtime import incidents, runtime
-from engine.runtime.history import EventLog
+from engine.runtime.history import ERROR_EVENT, EventLog, open_log
 from engine.runtime.locking import lock_instance
 from engine.runtime.models import HumanTask, HumanTaskCandidate, ProcessInstance
 from engine.runtime.wait_models import EngineTimer
@@ -93,7 +93,10 @@ def sync_timers(instance: ProcessInstance, workflow: Any, log: EventLog) -> None
         known.add(row.spiff_task_id)
         task = waiting.get(row.spiff_task_id)
         if row.status == "fired":
-            continue  # fired just now, in this transaction
+            # Fired just now, in this transaction; a cycle timer still waiting is re-armed.
+            if task is not None:
+                _rearm(row, task, log)
+            continue
         if task is None:
             row.status, row.claimed_by = "cancelled", None
         else:
@@ -109,12 +112,26 @@ def sync_timers(instance: ProcessInstance, workflow: Any, log: EventLog) -> None
             )
 
 
+def _rearm(row: EngineTimer, task: Any, log: EventLog) -> None:
+    """A cycle timer (``R/...``) waits for its next round: its row is due again."""
+    row.status, row.claimed_by, row.attempts = "pending", None, 0
+    row.due_at = _due_at(task)
+    log.append(
+        "timer_scheduled",
+        task_spec=row.task_spec,
+        task_name=row.task_name,
+        data={"due_at": clock.as_utc(row.due_at).isoformat(), "cycle": True},
+    )
+
+
 def _waiting_timer_tasks(workflow: Any) -> list[Any]:
+    """Timer events waiting for their time (a cycle whose rounds are all done is not)."""
     return [
         task
         for task in workflow.event_manager.tasks.values()
         if isinstance(task.task_spec.event_definition, TimerEventDefinition)
         and task.state == TaskState.WAITING
+        and not task._get_internal_data("event_fired", False)
     ]
 
 
@@ -188,10 +205,11 @@ def claim_due_timers(limit: int, worker: str) -> list[tuple[int, int]]:
     """Mark up to ``limit`` due rows as claimed by ``worker`` and commit; returns
     ``(timer id, instance id)`` pairs."""
     now = clock.now()
+    # Due is part of the claim condition: a cycle timer fired meanwhile is pending again, later.
     claimable = or_(
         EngineTimer.status == "pending",
         (EngineTimer.status == "claimed") & (EngineTimer.claimed_at < now - CLAIM_TIMEOUT),
-    )
+    ) & (EngineTimer.due_at <= now)
     due = (
         select(EngineTimer)
         .join(ProcessInstance, ProcessInstance.id == EngineTimer.instance_id)
@@ -276,17 +294,32 @@ def _fire(timer_id: int, instance_id: int, worker: str) -> bool:
 
 
 def _mark_fired(step: Any, task: Any, row: EngineTimer) -> None:
-    """Tell Spiff the timer event happened now, whatever its stored due time says."""
+    """Record the firing and tell Spiff the timer event happened now."""
     step.log.append(
         "timer_fired",
         task_spec=row.task_spec,
         task_name=row.task_name,
         data={"timer_id": row.id, "due_at": clock.as_utc(row.due_at).isoformat()},
     )
-    if not isinstance(task.task_spec.event_definition, CycleTimerEventDefinition):
-        task._set_internal_data(event_fired=True)
-    step.workflow.refresh_timers()
+    fire_task(step.workflow, task)
     row.status, row.fired_at, row.attempts = "fired", clock.now(), row.attempts + 1
+
+
+def fire_task(workflow: Any, task: Any) -> None:
+    """Fire a waiting timer task now, whatever its stored due time says (runtime and replay).
+
+    A cycle timer (``R/...``) starts one more round of its outgoing path and keeps waiting for
+    the next; any other timer event completes.
+    """
+    definition = task.task_spec.event_definition
+    if isinstance(definition, CycleTimerEventDefinition):
+        # Spiff starts a round only once the due time is strictly past: look from just after it.
+        moment = max(clock.now(), _due_at(task) + timedelta(microseconds=1))
+        with clock.thread_clock(lambda: moment):
+            task.task_spec._update(task)
+    else:
+        task._set_internal_data(event_fired=True)
+    workflow.refresh_timers()
 
 
 def _record_failure(timer_id: int, exc: Exception) -> None:
@@ -306,10 +339,34 @@ def _record_failure(timer_id: int, exc: Exception) -> None:
             )
             .execution_options(synchronize_session=False)
         )
+        _record_error_event(timer_id)
         db.session.commit()
     except SQLAlchemyError:
         db.session.rollback()
         log.exception("无法记录定时器 %s 的失败", timer_id)
+
+
+def _record_error_event(timer_id: int) -> None:
+    """A timer that just gave up leaves an ``error`` event in its instance's history."""
+    row = db.session.scalars(
+        select(EngineTimer)
+        .where(EngineTimer.id == timer_id)
+        .execution_options(populate_existing=True)
+    ).first()
+    if row is None or row.status != "failed":
+        return
+    instance = lock_instance(row.instance_id)
+    open_log(instance).append(
+        ERROR_EVENT,
+        task_spec=row.task_spec,
+        task_name=row.task_name,
+        data={
+            "source": "timer",
+            "timer_id": row.id,
+            "message": f"定时器“{row.task_name}”触发 {row.attempts} 次均失败：{row.last_error}",
+            "attempts": row.attempts,
+        },
+    )
 
 
 def retry_timer(timer_id: int) -> EngineTimer:

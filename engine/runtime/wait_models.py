@@ -10,13 +10,24 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services import clock
 from services.db import UTCDateTime, db
 
 TIMER_STATUSES = ("pending", "fired", "cancelled", "failed")
+START_TIMER_STATUSES = ("pending", "claimed", "done", "retired", "failed")
 MESSAGE_STATUSES = ("pending", "delivered", "failed")
 
 
@@ -91,3 +102,37 @@ class EngineMessage(db.Model):  # type: ignore[name-defined]
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class StartTimer(db.Model):  # type: ignore[name-defined]
+    """A timer start event of a deployed version: when the scheduler starts its next instance.
+
+    One row per (version, start event), created by the scheduler for the latest version of each
+    process and retired when a newer version is deployed. ``cycles_left`` counts the instances
+    still to start (-1: unbounded ``R/...``); the row is ``done`` when it reaches 0.
+    """
+
+    __tablename__ = "engine_start_timer"
+    __table_args__ = (
+        Index("ix_engine_start_timer_due", "status", "due_at"),
+        UniqueConstraint("version_id", "task_spec"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_key: Mapped[str] = mapped_column(String(100), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("engine_process_version.id"))
+    task_spec: Mapped[str] = mapped_column(String(100))
+    task_name: Mapped[str] = mapped_column(String(200), default="")
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Between two rounds of a cycle; None for a one-off (timeDate, timeDuration).
+    interval_seconds: Mapped[float | None] = mapped_column(Float)
+    cycles_left: Mapped[int] = mapped_column(Integer, default=1)
+    workdays_only: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    started_count: Mapped[int] = mapped_column(Integer, default=0)
+    last_instance_id: Mapped[int | None] = mapped_column(Integer)
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)

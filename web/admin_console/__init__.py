@@ -2,8 +2,8 @@
 
 Process definitions and their versions, diffs between versions, deploy and redeploy, the
 instances of each version, migration (dry run, then apply) and the instance operations
-(挂起 / 恢复 / 终止 / 疏通) and failed timers with retry. Every change goes through
-engine.api and is audited.
+(挂起 / 恢复 / 终止 / 疏通), and the incident page (service-task incidents, failed timers and
+start timers, with retry). Every change goes through engine.api and is audited.
 """
 
 from __future__ import annotations
@@ -12,4 +12,4 @@ from flask import Blueprint
 
 bp = Blueprint("admin_console", __name__, url_prefix="/admin")
 
-from web.admin_console import instances, views  # noqa: E402, F401  (routes register on bp)
+from web.admin_console import incidents, instances, views  # noqa: E402, F401  (routes on bp)

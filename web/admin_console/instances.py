@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -24,6 +25,9 @@ OPERATIONS: dict[str, tuple[Callable[..., api.InstanceView], str]] = {
 
 
 def _back(key: str) -> Response:
+    """To the process page, or to the incident page when the form came from there."""
+    if request.form.get("back") == "incidents":
+        return redirect(url_for("admin_console.incidents"))
     return redirect(url_for("admin_console.definition", key=key))
 
 
@@ -44,17 +48,36 @@ def operate(instance_id: int, operation: str) -> Response:
 def unblock(instance_id: int) -> Response:
     form = request.form
     reason = form.get("reason", "")
+    skip = form.get("skip_task_spec", "").strip() or None
     view = api.unblock_instance(
         instance_id,
         admin_id=g.user.id,
         reason=reason,
         task_id=form.get("task_id", type=int),
-        skip_task_spec=form.get("skip_task_spec", "").strip() or None,
+        skip_task_spec=skip,
+        data=_result_data(form.get("result_json", "")),
     )
-    _audit("instance.unblock", instance_id, reason)
+    _audit("instance.unblock", instance_id, reason, skip_task_spec=skip)
     db.session.commit()
     flash(f"流程实例 {instance_id} 已疏通", "success")
     return _back(view.process_key)
+
+
+def _result_data(text: str) -> dict[str, Any] | None:
+    """The result an admin gives a skipped service task: a JSON object, or nothing."""
+    if not text.strip():
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        raise ValidationFailed(
+            "结果数据不是有效的 JSON", errors={"result_json": "请填写 JSON 对象"}
+        ) from exc
+    if not isinstance(value, dict):
+        raise ValidationFailed(
+            "结果数据必须是 JSON 对象", errors={"result_json": '如 {"ok": true}'}
+        )
+    return value
 
 
 @bp.post("/timers/<int:timer_id>/retry")

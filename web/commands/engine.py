@@ -1,4 +1,5 @@
-"""Process commands: deploy BPMN/DMN files, list definitions, print an instance's history."""
+"""Process commands: deploy BPMN/DMN files, list definitions, print an instance's history,
+replay and migrate instances, list and retry incidents."""
 
 from __future__ import annotations
 
@@ -12,7 +13,12 @@ from flask.cli import with_appcontext
 from engine import api
 from engine.definitions import repository
 from engine.errors import DeployError
+from services.audit import log as audit
 from services.db import db
+from services.errors import OAError
+from services.org import directory, grants
+from services.org.models import User
+from services.org.roles import SYSADMIN
 from web.filters import local_time
 
 DEPLOYABLE_SUFFIXES = (".bpmn", ".dmn")
@@ -142,4 +148,77 @@ def migrate(instance_ids: tuple[int, ...], to_version: int, apply_it: bool) -> N
     click.echo(f"已迁移 {len(migrated)} 个实例到 v{to_version}。")
 
 
-COMMANDS = [deploy, processes, history, replay, migrate]
+def _echo_incidents() -> None:
+    open_incidents = api.list_incidents()
+    failed = api.list_failed_timers()
+    if not open_incidents and not failed:
+        click.echo("没有待处理的异常。")
+        return
+    for i in open_incidents:
+        click.echo(
+            f"异常 {i.id}  实例 {i.instance_id}  环节 {i.task_name}（{i.task_spec}）"
+            f"  服务 {i.service}  失败 {i.attempts} 次  {local_time(i.created_at)}  {i.message}"
+        )
+    for t in failed:
+        where = f"实例 {t.instance_id}" if t.instance_id else f"流程 {t.process_key}（定时启动）"
+        label = "定时器" if t.kind == "timer" else "定时启动"
+        click.echo(
+            f"{label} {t.id}  {where}  环节 {t.task_name}  到期 {local_time(t.due_at)}"
+            f"  失败 {t.attempts} 次  {t.last_error}"
+        )
+
+
+def _admin_user(username: str | None) -> User:
+    user = directory.get_user_by_username(username or "")
+    if user is None or not grants.has_role(user, SYSADMIN):
+        raise click.UsageError("请用 --admin 指定一位系统管理员的用户名")
+    return user
+
+
+@click.command("incidents")
+@click.option("--retry", "retry_id", type=int, default=None, help="重试该编号的服务任务异常")
+@click.option("--retry-timer", "timer_id", type=int, default=None, help="重新排队失败的定时器")
+@click.option(
+    "--retry-start-timer", "start_timer_id", type=int, default=None, help="重新排队失败的定时启动"
+)
+@click.option("--admin", "admin_name", default=None, help="执行重试的系统管理员用户名")
+@with_appcontext
+def incidents(
+    retry_id: int | None, timer_id: int | None, start_timer_id: int | None, admin_name: str | None
+) -> None:
+    """列出待处理的异常（服务任务出错、失败的定时器与定时启动），或重试其中一个。"""
+    chosen = [
+        (k, v)
+        for k, v in (("incident", retry_id), ("timer", timer_id), ("start_timer", start_timer_id))
+        if v is not None
+    ]
+    if not chosen:
+        _echo_incidents()
+        return
+    if len(chosen) > 1:
+        raise click.UsageError("一次只能重试一项")
+    kind, row_id = chosen[0]
+    _retry(kind, row_id, _admin_user(admin_name))
+    db.session.commit()
+
+
+def _retry(kind: str, row_id: int, admin: User) -> None:
+    try:
+        if kind == "incident":
+            view = api.retry_incident(row_id, admin_id=admin.id)
+        else:
+            api.retry_failed_timer(kind, row_id)
+    except OAError as exc:
+        db.session.rollback()
+        click.echo(f"重试失败：{exc.message}", err=True)
+        sys.exit(1)
+    audit.record(f"{kind}.retry", user=admin, object_type=f"engine_{kind}", object_id=row_id)
+    if kind != "incident":
+        click.echo(f"已重新排队，调度进程将在下一轮触发（编号 {row_id}）。")
+    elif view.open:
+        click.echo(f"异常 {row_id} 重试后仍失败：{view.message}")
+    else:
+        click.echo(f"异常 {row_id} 已解决，流程实例 {view.instance_id} 继续运行。")
+
+
+COMMANDS = [deploy, processes, history, replay, migrate, incidents]
