@@ -84,6 +84,11 @@ NEUTRAL_KINDS = (
     "incident_opened",
     "incident_retry_failed",
     "incident_resolved",
+    # 传阅 and 催办 notify people; the process never waits on them.
+    "circulated",
+    "read",
+    "recalled",
+    "task_urged",
 )
 
 

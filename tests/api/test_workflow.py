@@ -168,3 +168,18 @@ def test_start_of_an_undeployed_process_is_404(client, org):
     response = caller(client, "clerk").post("/process-instances", json={"process_key": "nope"})
     assert response.status_code == 404
     assert "尚未部署" in response.get_json()["error"]["message"]
+
+
+def test_inbox_filters_by_the_unit_of_the_instance(client, org):
+    caller(client, "analyst").deploy(QINGJIA)
+    clerk = caller(client, "clerk")
+    [task] = _start(clerk)["current_tasks"]
+
+    def ids(unit_id):
+        found = clerk.get("/tasks", query_string={"unit_id": unit_id}).get_json()
+        return [t["id"] for t in found["items"]]
+
+    assert ids(org.clerk.unit_id) == [task["id"]]
+    assert ids(org.clerk.unit_id + 1000) == []
+    bad = clerk.get("/tasks", query_string={"unit_id": "x"})
+    assert bad.status_code == 422

@@ -160,6 +160,7 @@ TASK_PATHS: dict[str, Any] = {
                 query("process_key", TEXT, "流程标识"),
                 query("urgency", TEXT, "紧急程度"),
                 query("keyword", TEXT, "标题关键字"),
+                query("unit_id", {"type": "integer", "minimum": 1}, "流程所属单位"),
                 query("sort", {"enum": ["due", "created", "priority"]}, "排序"),
                 query("page", {"type": "integer", "minimum": 1}, "页码"),
                 query("per_page", {"type": "integer", "minimum": 1, "maximum": 200}, "每页条数"),

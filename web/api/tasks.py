@@ -25,6 +25,7 @@ def list_tasks() -> Response:
         urgency=query_text("urgency"),
         keyword=query_text("keyword"),
         sort=query_text("sort") or "due",
+        unit_id=query_int("unit_id", 0) or None,
     )
     page = api.inbox(
         g.user.id, filters=filters, page=query_int("page", 1), per_page=query_int("per_page", 50)
