@@ -73,7 +73,7 @@ def test_clerk_submits_and_head_approves(
     expect(page.locator(".wb-diagram .djs-element.wb-current")).to_have_count(1)
     expect(page.locator(".wb-diagram .djs-element.wb-done").first).to_be_attached()
     page.get_by_label("同意").check()
-    page.get_by_label("审批意见").fill("同意，注意安排好工作交接。")
+    page.get_by_label("本人审批意见").fill("同意，注意安排好工作交接。")
     page.get_by_role("button", name="提交").click()
     expect(page.locator(".flash-success")).to_contain_text("已提交")
 

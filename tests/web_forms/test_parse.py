@@ -14,6 +14,8 @@ from werkzeug.datastructures import FileStorage, MultiDict
 
 from engine.forms import load_form, use_forms_dir
 from services.clock import FrozenClock
+from services.files import signatures
+from tests.files.helpers import PDF, signature_image
 from tests.web_forms.conftest import FormOrg
 from tests.web_forms.helpers import (
     browser_submission,
@@ -31,7 +33,7 @@ EARLIER_OPINION = {
     "position": "单位负责人",
     "unit": "市教育局",
     "time": "2025-03-01T01:00:00+00:00",
-    "signature": "signature/1.png",
+    "signature": "1",
 }
 
 
@@ -148,7 +150,8 @@ def test_read_only_field_is_not_created_from_the_request(org: FormOrg) -> None:
 
 def test_opinion_appends_a_signed_entry(org: FormOrg, frozen_clock: FrozenClock) -> None:
     frozen_clock.advance(minutes=30)
-    author = author_of(org.director, signature="signature/7.png")
+    signature = signatures.set_signature(org.director.id, signature_image())
+    author = author_of(org.director)
     post = valid_post(org, opinions="  拟同意，请张科员办理。 ")
     post.add("opinions.0.text", "篡改前人的意见")  # earlier opinions are never read from the post
     submission = parse_submission(sample(), post, previous=stored_data(org), author=author)
@@ -162,7 +165,7 @@ def test_opinion_appends_a_signed_entry(org: FormOrg, frozen_clock: FrozenClock)
             "position": "办公室主任",
             "unit": "市教育局",
             "time": "2025-03-03T01:30:00+00:00",
-            "signature": "signature/7.png",
+            "signature": str(signature.id),
         },
     ]
 
@@ -222,7 +225,7 @@ def _upload(name: str, content: bytes, mimetype: str = "application/pdf") -> Fil
 
 
 def test_upload_becomes_metadata(org: FormOrg) -> None:
-    content = b"%PDF-1.7 test"
+    content = PDF
     files = MultiDict([("attachments", _upload("C:\\公文\\请示.PDF", content))])
     submission = parse_submission(sample(), valid_post(org), files, previous=stored_data(org))
     assert submission.errors == {}

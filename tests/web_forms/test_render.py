@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import pytest
+from flask import current_app, g
 from werkzeug.datastructures import MultiDict
 
+from services.files import signatures
+from tests.files.helpers import signature_image
 from tests.web_forms.conftest import FormOrg
-from tests.web_forms.helpers import browser_submission, document, render_html, sample
+from tests.web_forms.helpers import browser_submission, document, html_of, render_html, sample
 from tests.web_forms.test_parse import stored_data
 from web.forms.parse import parse_submission
+from web.forms.render import render_form
 
 PICKER = "//div[@data-picker][@data-kind='{}'][@data-multiple='{}'][@data-endpoint='{}']"
 
@@ -155,8 +159,23 @@ def test_stored_data_is_shown(org: FormOrg) -> None:
     assert root.xpath("//ul[@class='file-list']/li[starts-with(., '通知.pdf')]")
 
 
+def _with_signature(org: FormOrg, signer_id: int) -> dict:
+    """Stored data whose earlier opinion, signed by ``signer_id``, names the director's
+    signature file."""
+    row = signatures.set_signature(org.director.id, signature_image())
+    data = stored_data(org)
+    data["opinions"] = [{**data["opinions"][0], "user_id": signer_id, "signature": str(row.id)}]
+    return data
+
+
+def _render_for(org: FormOrg, data: dict):
+    with current_app.test_request_context():
+        g.user = org.clerk  # signature links are signed for the viewer
+        return document(html_of(render_form(sample(), previous=data)))
+
+
 def test_earlier_opinions_are_shown_read_only(org: FormOrg) -> None:
-    root = document(render_html(sample(), previous=stored_data(org)))
+    root = _render_for(org, _with_signature(org, org.director.id))
     entry = root.xpath("//ol[@class='opinion-history']/li")
     assert len(entry) == 1
     assert entry[0].xpath("string(.//p[@class='opinion-text'])") == "请办公室拟办。"
@@ -164,9 +183,18 @@ def test_earlier_opinions_are_shown_read_only(org: FormOrg) -> None:
     assert sign.xpath("string(span[@class='opinion-user'])") == "王局长"
     assert sign.xpath("string(span[@class='opinion-position'])") == "单位负责人"
     assert sign.xpath("string(time)") == "2025-03-01 09:00"
-    assert sign.xpath("span[@data-signature='signature/1.png']")
+    image = sign.xpath("img[@class='opinion-signature']")[0]
+    assert (
+        image.get("src").startswith("/files/signatures/") and image.get("alt") == "王局长的手写签名"
+    )
     assert not entry[0].xpath(".//input | .//textarea")
     assert root.xpath("//textarea[@name='opinions'][.='']")
+
+
+def test_someone_elses_signature_is_not_shown(org: FormOrg) -> None:
+    root = _render_for(org, _with_signature(org, org.clerk.id))  # the clerk did not upload it
+    assert root.xpath("//ol[@class='opinion-history']/li")
+    assert not root.xpath("//img[@class='opinion-signature']")
 
 
 def test_unknown_picker_id_is_kept_visible(org: FormOrg) -> None:

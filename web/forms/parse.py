@@ -8,8 +8,8 @@ and earlier opinions come from ``previous``, never from the request.
 
 from __future__ import annotations
 
-import hashlib
 import math
+import mimetypes
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -19,6 +19,8 @@ from werkzeug.datastructures import FileStorage, MultiDict
 
 from engine.forms import GENERIC_FORM_KEY, FormSpec, validate_submission
 from services import clock
+from services.errors import ValidationFailed
+from services.files import policy, signatures
 from services.org.models import User
 from web.filters import BEIJING
 from web.forms import orglabels
@@ -27,7 +29,6 @@ from web.forms.tree import PICKERS, Node, form_nodes, join, walk
 
 MISSING: Any = object()
 OPINION_MAX_LENGTH = 2000  # when the schema gives no maxLength for the opinion text
-_CHUNK = 64 * 1024
 _KIND_NAMES = {"user": "人员", "unit": "单位", "department": "部门"}
 
 
@@ -42,9 +43,22 @@ class OpinionAuthor:
     signature: str | None = None  # reference to the handwritten-signature image, if uploaded
 
 
-def author_of(user: User, signature: str | None = None) -> OpinionAuthor:
-    """The opinion author for ``user`` as they are now."""
+def author_of(user: User) -> OpinionAuthor:
+    """The opinion author for ``user`` as they are now, with their current handwritten
+    signature (its stored file id) if they uploaded one on 我的签名."""
+    current = signatures.current_signature(user.id)
+    signature = None if current is None else str(current.id)
     return OpinionAuthor(user.id, user.name, user.position.name, user.unit.short_name, signature)
+
+
+@dataclass(frozen=True)
+class PendingUpload:
+    """An upload that passed the checks; ``metadata`` is the dict inside the parsed data,
+    which gets the stored file's ``id`` once it is saved (``web.forms.attachments``)."""
+
+    path: str
+    checked: policy.CheckedFile
+    metadata: dict[str, Any]
 
 
 @dataclass
@@ -54,6 +68,7 @@ class Submission:
     data: dict[str, Any]
     raw: dict[str, Any]
     errors: dict[str, str] = field(default_factory=dict)
+    uploads: list[PendingUpload] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -76,7 +91,8 @@ def parse_submission(
     errors = {k: v for k, v in parser.errors.items() if not _under(k, hidden)}
     for key, message in _validate(spec, data).items():
         errors.setdefault(key, message)
-    return Submission(data, parser.raw, errors)
+    uploads = [u for u in parser.uploads if not _under(u.path, hidden)]
+    return Submission(data, parser.raw, errors, uploads)
 
 
 def _validate(spec: FormSpec, data: dict[str, Any]) -> dict[str, str]:
@@ -95,6 +111,7 @@ class _Parser:
         self.author = author
         self.raw: dict[str, Any] = {}
         self.errors: dict[str, str] = {}
+        self.uploads: list[PendingUpload] = []
 
     def object(self, nodes: tuple[Node, ...], prefix: str, previous: Any) -> dict[str, Any]:
         previous = previous if isinstance(previous, dict) else {}
@@ -205,18 +222,24 @@ class _Parser:
         return described if node.multiple else described[0]
 
     def upload(self, node: Node, path: str, upload: FileStorage) -> dict[str, Any] | None:
-        name = (upload.filename or "").replace("\\", "/").rsplit("/", 1)[-1]
+        name = policy.sanitize_filename(upload.filename or "")
         accept = _accept_list(node.schema)
-        if accept and not _accepted(name, upload.mimetype, accept):
+        if accept and not _accepted(name, accept):
             allowed = "、".join(accept)
             self.fail(path, f"{node.title}：不允许上传「{name}」这种类型的文件（允许：{allowed}）")
             return None
-        limit_mb = node.schema.get("x-maxSizeMb")
-        size, digest = _measure(upload, None if limit_mb is None else limit_mb * 1024 * 1024)
-        if digest is None:
-            self.fail(path, f"{node.title}：文件「{name}」超过 {limit_mb} MB 的大小限制")
+        limit = policy.size_limit(node.schema.get("x-maxSizeMb"))
+        content = policy.read_limited(upload.stream, limit)
+        try:
+            if content is None:
+                raise policy.too_large(name, limit)
+            checked = policy.check(name, content, limit_mb=limit)
+        except ValidationFailed as exc:
+            self.fail(path, f"{node.title}：{exc.message}")
             return None
-        return {"filename": name, "size": size, "sha256": digest, "content_type": upload.mimetype}
+        pending = PendingUpload(path, checked, _metadata(checked))
+        self.uploads.append(pending)
+        return pending.metadata
 
 
 _HANDLERS = {
@@ -310,32 +333,30 @@ def _accept_list(schema: dict[str, Any]) -> list[str]:
     return [str(a).strip().lower() for a in items if str(a).strip()]
 
 
-def _accepted(name: str, mimetype: str, accept: list[str]) -> bool:
-    """Like the HTML ``accept`` attribute: ``.pdf`` by extension, ``image/*`` by type."""
+def _accepted(name: str, accept: list[str]) -> bool:
+    """Like the HTML ``accept`` attribute: ``.pdf`` by extension, ``image/*`` by the type the
+    extension stands for (the content is checked against the extension afterwards)."""
     lowered = name.lower()
+    mimetype = (mimetypes.guess_type(lowered)[0] or "").lower()
     for rule in accept:
         if rule.startswith("."):
             if lowered.endswith(rule):
                 return True
         elif rule.endswith("/*"):
-            if mimetype.lower().startswith(rule[:-1]):
+            if mimetype.startswith(rule[:-1]):
                 return True
-        elif mimetype.lower() == rule:
+        elif mimetype == rule:
             return True
     return False
 
 
-def _measure(upload: FileStorage, limit: float | None) -> tuple[int, str | None]:
-    """Size and SHA-256 of an upload; stops reading (digest None) once past ``limit`` bytes."""
-    digest = hashlib.sha256()
-    size = 0
-    while chunk := upload.stream.read(_CHUNK):
-        size += len(chunk)
-        if limit is not None and size > limit:
-            return size, None
-        digest.update(chunk)
-    upload.stream.seek(0)  # the storage step that comes later reads the file again
-    return size, digest.hexdigest()
+def _metadata(checked: policy.CheckedFile) -> dict[str, Any]:
+    return {
+        "filename": checked.filename,
+        "size": checked.size,
+        "sha256": checked.sha256,
+        "content_type": checked.kind.content_type,
+    }
 
 
 def _drop_hidden(nodes: tuple[Node, ...], data: dict[str, Any]) -> list[str]:

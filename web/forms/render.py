@@ -18,6 +18,7 @@ from flask import url_for
 from engine.forms import FormSpec
 from web.filters import local_time
 from web.forms import orglabels
+from web.forms.signature_links import signature_url
 from web.forms.tree import PICKERS, Node, enum_of, form_nodes, join, value_key
 
 TABLE_BLANK_ROWS = 1  # rows offered empty below the filled ones, so that tables work without JS
@@ -238,7 +239,11 @@ def _opinion_view(entry: dict[str, Any]) -> dict[str, Any]:
         shown = local_time(datetime.fromisoformat(str(entry.get("time"))))
     except ValueError:
         shown = str(entry.get("time") or "")
-    return {**entry, "time_shown": shown}
+    return {
+        **entry,
+        "time_shown": shown,
+        "signature_url": signature_url(entry.get("signature"), entry.get("user_id")),
+    }
 
 
 def _fill_picker(builder: _Builder, view: FieldView, node: Node, previous: Any) -> None:

@@ -42,6 +42,7 @@ def task_context(task: api.TaskView, events: list[api.EventView]) -> dict[str, A
         "is_holder": task.completed_at is None and task.assignee_id == g.user.id,
         "operations": available_operations(),
         "return_targets": _return_targets(task),
+        "sent_back": hist.sent_back_to(events, task.task_spec) if task.completed_at is None else None,
         **circulation_context(instance, g.user.id),
     }
 
