@@ -1,0 +1,254 @@
+"""The 收文 services: what processes/shouwen.bpmn calls through the service registry.
+
+A 收文 instance is started by the ``gongwen.received`` message a 发文's 分发 sends to each
+platform recipient unit. The engine starts it as the *sending* instance's starter; the first
+service (``shouwen.receive``) re-homes it to the receiving unit — its 收发员 becomes the starter —
+so that ``starter_unit`` rules, the unit filter, 催办 and the instance's visibility all belong
+to the unit that handles it, and the sender's people never see the recipient's internal steps
+(they follow the status on their 发文 page instead).
+
+Who acted is read from the task rows, never from process data. Registered names:
+``shouwen.receive``, ``shouwen.signed``, ``shouwen.register``, ``shouwen.return``,
+``shouwen.instructed``, ``shouwen.circulate``, ``shouwen.finish``, ``shouwen.archive``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from engine.registry import default_registry
+from engine.runtime import circulation
+from engine.runtime.models import HumanTask, ProcessInstance
+from services import clock
+from services.db import db
+from services.errors import NotFound, ValidationFailed
+from services.gongwen import documents, exchange
+from services.gongwen.exchange_models import RETURNED, IncomingRecord
+from services.org.models import Department
+
+# Fields of the 登记 form that go to the record.
+REGISTER_FIELDS = (
+    "title",
+    "from_unit",
+    "from_doc_number",
+    "secrecy",
+    "urgency",
+    "copies",
+    "received_date",
+    "deadline",
+    "category",
+    "need_reply",
+)
+
+
+def _instance(context: dict[str, Any]) -> ProcessInstance:
+    row = db.session.get(ProcessInstance, context["instance_id"])
+    if row is None:
+        raise NotFound("流程实例不存在")
+    return row
+
+
+def _completed(instance_id: int, task_spec: str) -> HumanTask:
+    """The latest completed row of ``task_spec``; filtered in Python because the runtime
+    flushes the row it just closed only when the engine stops."""
+    rows = db.session.scalars(
+        select(HumanTask).where(
+            HumanTask.instance_id == instance_id, HumanTask.task_spec == task_spec
+        )
+    )
+    done = [r for r in rows if r.status == "completed" and r.completed_by_id]
+    if not done:
+        raise NotFound(f"找不到已办理的环节“{task_spec}”")
+    return max(done, key=lambda r: (clock.as_utc(r.completed_at or clock.now()), r.id))
+
+
+def _actor(context: dict[str, Any], task_spec: str) -> int:
+    return _completed(context["instance_id"], task_spec).completed_by_id or 0
+
+
+def _record(record_id: int, context: dict[str, Any]) -> IncomingRecord:
+    record = exchange.get_record(record_id)
+    if record.instance_id != context["instance_id"]:
+        raise ValidationFailed("该收文不属于本流程", errors={"record_id": "收文与流程不符"})
+    return record
+
+
+# ------------------------------------------------------------------------------ 收到
+
+
+def receive(payload: dict[str, Any], *, context: dict[str, Any]) -> dict[str, Any]:
+    """File the delivered copy in the recipient unit's 收文箱 and re-home the instance there.
+
+    A second delivery of the same 分发 row returns ``{"duplicate": True}``: the process ends
+    without a second 收文.
+    """
+    instance = _instance(context)
+    distribution_id = payload.get("distribution_id")
+    if not isinstance(distribution_id, int):
+        raise ValidationFailed("来文信息缺少分发记录", errors={"payload": "缺少 distribution_id"})
+    unit_id = exchange.receiving_unit(distribution_id)
+    registrar = exchange.registrar_for(unit_id)
+    instance.starter_id, instance.starter_unit_id = registrar.id, unit_id
+    if exchange.record_for_distribution(distribution_id) is not None:
+        return {"duplicate": True}
+    record = exchange.receive(payload, instance_id=instance.id, registrar_id=registrar.id)
+    document = record.document
+    instance.title = f"收文：{document.title}"[:300]
+    instance.urgency = document.urgency or "normal"
+    return {"duplicate": False, **_form_values(record)}
+
+
+def _form_values(record: IncomingRecord) -> dict[str, Any]:
+    """The 登记 defaults the message payload does not carry. Kept short: the history keeps
+    service results only up to a length, and replay needs them whole."""
+    received = documents.beijing_today()
+    return {
+        "record_id": record.id,
+        "from_unit": record.from_unit,
+        "copies": record.document.copies,
+        "category": record.category,
+        "received_date": received.isoformat(),
+        "deadline": exchange.default_deadline(record.document.urgency, received).isoformat(),
+    }
+
+
+def signed(record_id: int, *, context: dict[str, Any]) -> str:
+    """签收 recorded as whoever completed the 签收 task."""
+    record = exchange.mark_signed(_record(record_id, context).id, _actor(context, "sign_for"))
+    return record.status
+
+
+def register(record_id: int, form: dict[str, Any], *, context: dict[str, Any]) -> dict[str, Any]:
+    """登记: store the fields, take the 收文号, and give the deadline timers their times."""
+    record = _record(record_id, context)
+    fields = {name: form[name] for name in REGISTER_FIELDS if name in form}
+    record = exchange.register(record.id, fields, actor_id=_actor(context, "register"))
+    instance = _instance(context)
+    instance.business_key = record.receipt_number
+    instance.title = f"收文：{record.document.title}"[:300]
+    return {"receipt_number": record.receipt_number, **exchange.deadline_times(record)}
+
+
+def return_to_sender(record_id: int, reason: str, step: str, *, context: dict[str, Any]) -> str:
+    """退文 with the reason, as whoever completed ``step`` (签收 or 初审)."""
+    record = _record(record_id, context)
+    exchange.return_to_sender(record.id, reason, actor_id=_actor(context, step))
+    return RETURNED
+
+
+# --------------------------------------------------------------------------- 批示、承办
+
+
+def instructed(
+    host_department: int, co_departments: list[Any], *, context: dict[str, Any]
+) -> list[int]:
+    """Check the 主办/协办 departments belong to the unit; the 协办 list without the 主办."""
+    unit_id = _instance(context).starter_unit_id
+    wanted = [host_department, *co_departments]
+    for department_id in wanted:
+        department = (
+            db.session.get(Department, department_id) if isinstance(department_id, int) else None
+        )
+        if department is None or department.unit_id != unit_id:
+            raise ValidationFailed(
+                "承办部门应为本单位的部门", errors={"co_departments": "部门有误"}
+            )
+    return [d for d in dict.fromkeys(co_departments) if d != host_department]
+
+
+def circulate(readers: list[Any], note: str = "", *, context: dict[str, Any]) -> int:
+    """传阅 to the readers the leader chose at 批示, as that leader; non-blocking. Returns how
+    many readers got a 待阅 item.
+
+    The instance is already locked by the running step. Flushing first makes the rows in the
+    session equal to the database, so the circulation's own lock re-read changes nothing.
+    """
+    ids = [r for r in readers if isinstance(r, int) and not isinstance(r, bool)]
+    if not ids:
+        return 0
+    task = _completed(context["instance_id"], "instruct")
+    db.session.flush()
+    row = circulation.circulate(
+        context["instance_id"],
+        task.completed_by_id or 0,
+        user_ids=ids,
+        note=note,
+        task_id=task.id,
+    )
+    return len(row.items)
+
+
+# ------------------------------------------------------------------------ 办结、归档
+
+
+def finish(record_id: int, result: str, reply: str = "", *, context: dict[str, Any]) -> str:
+    """办结: result recorded, 答复 sent to the sender when one is required."""
+    record = _record(record_id, context)
+    exchange.finish(record.id, result, reply, actor_id=_actor(context, "finish"))
+    return "已办结"
+
+
+def archive(record_id: int, *, context: dict[str, Any]) -> str:
+    """归档 of the finished 收文 (the record leaves the active 收文箱)."""
+    exchange.mark_archived(_record(record_id, context).id)
+    return "archived"
+
+
+default_registry.register(
+    "shouwen.receive",
+    receive,
+    params={"payload": dict},
+    description="接收来文：登记到收文单位的收文箱（每份分发只收一次）",
+    with_context=True,
+)
+default_registry.register(
+    "shouwen.signed",
+    signed,
+    params={"record_id": int},
+    description="记录签收（签收人、签收时间），发文单位可见",
+    with_context=True,
+)
+default_registry.register(
+    "shouwen.register",
+    register,
+    params={"record_id": int, "form": dict},
+    description="收文登记：保存登记项并取收文号，计算办理期限",
+    with_context=True,
+)
+default_registry.register(
+    "shouwen.return",
+    return_to_sender,
+    params={"record_id": int, "reason": str, "step": str},
+    description="退文：连同理由退回发文单位",
+    with_context=True,
+)
+default_registry.register(
+    "shouwen.instructed",
+    instructed,
+    params={"host_department": int, "co_departments": list},
+    description="核对批示的主办、协办部门（须为本单位部门）",
+    with_context=True,
+)
+default_registry.register(
+    "shouwen.circulate",
+    circulate,
+    params={"readers": list, "note": str},
+    description="按领导批示传阅（不阻塞办理）",
+    with_context=True,
+)
+default_registry.register(
+    "shouwen.finish",
+    finish,
+    params={"record_id": int, "result": str, "reply": str},
+    description="办结：记录办理结果，需要时向来文单位答复",
+    with_context=True,
+)
+default_registry.register(
+    "shouwen.archive",
+    archive,
+    params={"record_id": int},
+    description="收文归档",
+    with_context=True,
+)
