@@ -58,15 +58,21 @@ def load_city() -> City:
     """Demo data, the platform CA, a seal for 市教育局, and the processes; committed."""
     demo.load_demo(PASSWORD)
     db.session.flush()
+    city = demo_city()
+    ca.init_ca()
+    seals.issue_unit_seal(city.unit)
+    deploy_fawen()
+    db.session.commit()
+    return city
+
+
+def demo_city() -> City:
+    """The 市教育局 showcase people, departments and every unit of an already loaded demo."""
     people = {
         name: db.session.scalars(select(User).where(User.username == name)).one()
         for name in SHOWCASE
     }
     unit = people["clerk"].unit
-    ca.init_ca()
-    seals.issue_unit_seal(unit)
-    deploy_fawen()
-    db.session.commit()
     departments = {d.name: d for d in unit.departments}
     units = {u.code: u for u in db.session.scalars(select(Unit))}
     return City(people=people, unit=unit, departments=departments, units=units)

@@ -8,6 +8,7 @@ writing screenshots full of boxes.
 
 from __future__ import annotations
 
+import re
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -71,6 +72,8 @@ def demo_server(workdir: Path) -> Iterator[LiveServer]:
             load_demo(DEMO_PASSWORD)
             db.session.commit()
             server.task_id = seed_workflow()  # type: ignore[attr-defined]
+            # Before Playwright starts: sealing runs pyHanko's asyncio loop in this thread.
+            server.fawen_id = seed_fawen()  # type: ignore[attr-defined]
         yield server
 
 
@@ -117,6 +120,7 @@ def shoot_desktop(browser: Browser, server: LiveServer, out: Path) -> None:
     shoot_audit_replay(browser, server, out)
     shoot_workflow(browser, server, out)
     shoot_leave_form(browser, server, out)
+    shoot_fawen(browser, server, out)
 
 
 def shoot_audit_replay(browser: Browser, server: LiveServer, out: Path) -> None:
@@ -170,6 +174,103 @@ def shoot_workflow(browser: Browser, server: LiveServer, out: Path) -> None:
         log_in(page, DEPTHEAD, DEMO_PASSWORD)
         page.goto(f"/workbench/tasks/{task_id}")
         save(page, out / "phone-task.png")
+
+
+def seed_fawen() -> int:
+    """Two 发文 of 市教育局 through the engine: a 函 filed (归档) after 用印 with the unit's seal
+    from the platform CA, and a 请示 waiting at 部门核稿; returns the 函's document id."""
+    from services.gongwen import documents
+    from services.seal import ca, seals
+    from tests.gongwen import fawen_helpers as fawen
+
+    city = fawen.demo_city()
+    ca.init_ca()
+    seals.issue_unit_seal(city.unit)
+    db.session.commit()
+    clerk = city.user("clerk")
+    han = fawen.start(city)
+    fawen.act(han, clerk, fawen.draft_data(city), "拟稿")
+    fawen.review_and_sign(city, han, principal=False)
+    fawen.issue(city, han)
+    qingshi = fawen.start(city)
+    request = {
+        "doc_type": "请示",
+        "title": "江城市教育局关于申请校园安全专项经费的请示",
+        "main_units": [city.units["zf"].id],
+        "copy_units": [],
+        "copy_external": [],
+        "importance": "重要",
+        "signer_id": city.user("chief").id,
+    }
+    fawen.act(qingshi, clerk, fawen.draft_data(city, **request), "拟稿")
+    filed = documents.document_for_instance(han)
+    assert filed is not None
+    return filed.id
+
+
+def shoot_fawen(browser: Browser, server: LiveServer, out: Path) -> None:
+    """发文管理, a filed 函's page (files, 归档 with 档号, verified) and a 拟稿 being filled."""
+    document_id = server.fawen_id  # type: ignore[attr-defined]
+    with tab(browser, server, DESKTOP_VIEWPORT) as page:
+        log_in(page, "officedir", DEMO_PASSWORD)
+        page.goto("/gongwen/outgoing")
+        save(page, out / "fawen-list.png")
+        page.goto(f"/gongwen/{document_id}")
+        page.locator(".gw-archive").get_by_role("button", name="校验").click()
+        expect(page.locator(".gw-archive-check")).to_contain_text("校验通过")
+        save(page, out / "fawen-document.png")
+    with tab(browser, server, DESKTOP_VIEWPORT) as page:
+        log_in(page, CLERK, DEMO_PASSWORD)
+        page.goto("/workbench/start")
+        page.get_by_role("button", name="发起“发文”").click()
+        fill_fawen_draft(page)
+        save(page, out / "fawen-draft.png")
+
+
+def _pick(page: Page, label: str, search: str, option: str) -> None:
+    picker = page.locator(".field-picker").filter(has=page.get_by_role("combobox", name=label))
+    picker.get_by_role("combobox", name=label).fill(search)
+    picker.get_by_role("option", name=option).first.click()
+    expect(picker.locator(".chip").filter(has_text=option.rstrip(" ▸"))).not_to_have_count(0)
+
+
+def fill_fawen_draft(page: Page) -> None:
+    """A 通知 to two units, copied to a third, with two 会签 departments and a 正文."""
+    page.get_by_label("文种").select_option("通知")
+    page.get_by_label("标题").fill("江城市教育局关于开展2025年校园安全大检查的通知")
+    _pick(page, "主送机关", "市公安局", "江城市公安局")
+    _pick(page, "主送机关", "市应急", "江城市应急管理局")
+    _pick(page, "抄送机关", "市人民政府", "江城市人民政府")
+    page.get_by_label("非密").check()
+    page.get_by_label("加急").check()
+    page.get_by_label("一般").check()
+    page.get_by_label("份数").fill("20")
+    departments = page.locator(".field-picker").filter(
+        has=page.get_by_role("combobox", name="会签部门")
+    )
+    for name in ("职业与成人教育科", "计划财务科"):
+        departments.get_by_role("combobox", name="会签部门").fill("江城市教育局")
+        departments.get_by_role("option", name="江城市教育局 ▸").click()
+        departments.get_by_role("option", name=re.compile(f"{name}$")).click()
+    page.get_by_role("textbox", name="正文").click()
+    toolbar = page.get_by_role("toolbar", name="正文格式")
+    paragraphs = (
+        (
+            "正文段落",
+            "为切实做好校园安全工作，经研究，决定在全市开展校园安全大检查。现将有关事项通知如下。",
+        ),
+        ("标题", "一、检查范围"),
+        ("正文段落", "全市各级各类学校、幼儿园。"),
+        ("标题", "二、检查内容"),
+        ("正文段落", "校舍、消防、食品、交通和周边治安等方面的安全状况。"),
+    )
+    for number, (style, text) in enumerate(paragraphs):
+        if number:
+            page.keyboard.press("Enter")
+        toolbar.get_by_role("button", name=style, exact=True).click()
+        page.keyboard.insert_text(text)
+    page.get_by_label("关键词").fill("校园安全 大检查")
+    page.get_by_label("公开属性").select_option("主动公开")
 
 
 def shoot_phone(browser: Browser, server: LiveServer, out: Path) -> None:

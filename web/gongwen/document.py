@@ -1,5 +1,6 @@
 """The 发文 page: its elements, its files, the 正文 versions (view, edit in the browser, upload
-a .docx, download) and the comparison of two versions (HTML and 花脸稿 .docx).
+a .docx, download), the comparison of two versions (HTML and 花脸稿 .docx) and, once filed,
+the archive record (档号, 保管期限, the 件's items) with its 校验.
 
 Every route first checks that the user may see the document; saving a version also needs the
 document to be in the user's hands (:func:`web.gongwen.scope.may_edit_body`).
@@ -12,9 +13,11 @@ import io
 from flask import g, redirect, render_template, request, send_file, url_for
 from werkzeug.wrappers import Response
 
+from services.archive import service as archive
+from services.archive.models import RETENTIONS
 from services.db import db
-from services.errors import Forbidden, ValidationFailed
-from services.gongwen import compare, queries, versions
+from services.errors import Forbidden, NotFound, ValidationFailed
+from services.gongwen import compare, exchange, queries, versions
 from services.gongwen.models import BodyVersion, GongwenDocument
 from web.gongwen import bp, labels
 from web.gongwen.body_view import editor_html, numbered_paragraphs, safe_html
@@ -26,7 +29,12 @@ from web.security import login_required
 EDIT_FORBIDDEN = "只有当前办理人（或拟稿阶段的拟稿人）可以修改正文。"
 
 
-def _page(document: GongwenDocument, *, upload_errors: dict[str, str] | None = None) -> str:
+def _page(
+    document: GongwenDocument,
+    *,
+    upload_errors: dict[str, str] | None = None,
+    archive_check: archive.RecordCheck | None = None,
+) -> str:
     return render_template(
         "gongwen/document.html",
         document=document,
@@ -34,8 +42,13 @@ def _page(document: GongwenDocument, *, upload_errors: dict[str, str] | None = N
         files=queries.document_files(document.id),
         versions=list(reversed(versions.versions(document.id))),
         may_edit=may_edit_body(document, g.user),
+        recipients=exchange.recipient_statuses(document.id),
         upload_errors=upload_errors or {},
         labels=labels,
+        archive=archive.record_for_document(document.id),
+        archive_check=archive_check,
+        retentions=RETENTIONS,
+        item_labels=archive.ITEM_LABELS,
     )
 
 
@@ -43,6 +56,17 @@ def _page(document: GongwenDocument, *, upload_errors: dict[str, str] | None = N
 @login_required
 def document_page(document_id: int) -> str:
     return _page(visible_document(document_id, g.user))
+
+
+@bp.post("/<int:document_id>/archive/verify")
+@login_required
+def verify_archive(document_id: int) -> str:
+    """校验 the 件: recompute the items' hashes against the filing-time manifest (read only)."""
+    document = visible_document(document_id, g.user)
+    record = archive.record_for_document(document.id)
+    if record is None:
+        raise NotFound("该公文尚未归档", document_id=document_id)
+    return _page(document, archive_check=archive.verify_record(record.id))
 
 
 @bp.get("/<int:document_id>/files/<int:file_id>")

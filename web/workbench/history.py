@@ -37,7 +37,26 @@ EVENT_LABELS = {
     "read": "阅知",
     "recalled": "撤回传阅",
     "task_urged": "催办",
+    "task_sent_back": "退回",
+    "task_withdrawn": "取回",
+    "task_reassigned": "转办",
+    "task_skipped": "跳过自动环节",
+    "addsign_completed": "加签人办理",
+    "addsign_passed": "加签人办理",
+    "instance_suspended": "挂起",
+    "instance_resumed": "恢复",
+    "instance_terminated": "终止",
+    "timer_scheduled": "定时器设定",
+    "message_received": "收到消息",
+    "service_error_caught": "服务出错已捕获",
+    "migrated": "版本迁移",
+    "incident_opened": "故障",
+    "incident_retried": "故障重试",
+    "incident_retry_failed": "故障重试失败",
+    "incident_resolved": "故障已解决",
 }
+# Events on the task page's 办理过程与意见 list: completions and 退回 (with the reason).
+OPINION_EVENTS = ("task_completed", "task_sent_back")
 # Keys whose text is an opinion, besides the opinion widget's lists of signed entries.
 OPINION_KEYS = ("comment", "opinion", "yijian", "remark")
 
@@ -107,11 +126,18 @@ def timeline(events: list[api.EventView]) -> list[TimelineEntry]:
                 actor=names.get(event.actor_id, "系统") if event.actor_id else "系统",
                 label=EVENT_LABELS.get(event.kind, event.kind),
                 task_name=event.task_name,
-                opinion=opinion_of(submitted) if event.kind == "task_completed" else None,
+                opinion=_opinion(event, submitted),
                 changes=shown_changes(submitted, _titles_of(event)),
             )
         )
     return entries
+
+
+def _opinion(event: api.EventView, submitted: dict[str, Any]) -> str | None:
+    if event.kind == "task_completed":
+        return opinion_of(submitted)
+    reason = event.data.get("reason")  # 退回, 转办, 加签 ... carry the actor's reason
+    return f"理由：{reason}" if isinstance(reason, str) and reason.strip() else None
 
 
 def shown_changes(submitted: Any, titles: dict[str, str] | None = None) -> dict[str, str]:
@@ -153,8 +179,35 @@ def display_value(value: Any) -> str:
 
 
 def opinions(events: list[api.EventView]) -> list[TimelineEntry]:
-    """The completed tasks with their opinions, oldest first (the task page's 意见 history)."""
-    return [e for e in timeline(events) if e.label == EVENT_LABELS["task_completed"]]
+    """The completed and sent-back tasks with their opinions or reasons, oldest first (the task
+    page's 意见 history)."""
+    shown = {EVENT_LABELS[kind] for kind in OPINION_EVENTS}
+    return [e for e in timeline(events) if e.label in shown]
+
+
+@dataclass(frozen=True)
+class SentBack:
+    """Why a step is back in someone's hands: who sent it back from where, and the reason."""
+
+    actor: str
+    from_step: str
+    reason: str
+    at: datetime
+
+
+def sent_back_to(events: list[api.EventView], task_spec: str) -> SentBack | None:
+    """The 退回 that reopened ``task_spec``, unless the step was completed again since."""
+    found: api.EventView | None = None
+    for event in events:
+        if event.kind == "task_sent_back" and event.data.get("target") == task_spec:
+            found = event
+        elif event.kind == "task_completed" and event.task_spec == task_spec:
+            found = None
+    if found is None:
+        return None
+    actor = user_names({found.actor_id}).get(found.actor_id or 0, "系统")
+    reason = str(found.data.get("reason") or "")
+    return SentBack(actor, found.task_name or "", reason, found.at)
 
 
 def passed_nodes(events: list[api.EventView]) -> list[str]:

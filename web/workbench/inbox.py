@@ -155,6 +155,12 @@ def process_choices() -> list[tuple[str, str]]:
     return [(row.key, row.name) for row in rows]
 
 
+def process_name(key: str) -> str:
+    """The Chinese name of a deployed process (its key when it has none), for page summaries."""
+    name = db.session.scalar(select(ProcessDefinition.name).where(ProcessDefinition.key == key))
+    return name or key
+
+
 def unit_choices() -> list[tuple[int, str]]:
     """(id, short name) of the active units for the 单位 filter, in the directory's order."""
     return [(int(u.id), u.short_name) for u in directory.search_units("", limit=500)]
@@ -184,6 +190,7 @@ def index() -> str:
         processes=process_choices(),
         units=unit_choices(),
         sender_names=_sender_names(page) if query.tab == "toread" else {},
+        instance_titles=instance_titles(page),
         now=clock.now(),
         due_state=due_state,
         page_url=lambda n: url_for("workbench.index", **{**request.args, "page": n}),
@@ -197,6 +204,18 @@ def claim(task_id: int) -> Response:
     db.session.commit()
     flash("已签收，任务已进入您的待办。", "success")
     return redirect(url_for("workbench.task_page", task_id=task_id))
+
+
+def instance_titles(page: api.Page) -> dict[int, str]:
+    """{task id: its instance's title} for tasks whose title does not name the instance: a
+    step titled only “发文拟稿” (e.g. sent back to the drafter) must still say which document."""
+    tasks = [t for t in page.items if isinstance(t, api.TaskView)]
+    titles = {i: api.get_instance(i).title for i in {t.instance_id for t in tasks}}
+    return {
+        t.id: titles[t.instance_id]
+        for t in tasks
+        if titles[t.instance_id] and titles[t.instance_id] not in (t.title or "")
+    }
 
 
 def _sender_names(page: api.Page) -> dict[int, str]:

@@ -21,7 +21,7 @@ from web.security import login_required
 from web.workbench import access, bp
 from web.workbench import history as hist
 from web.workbench.circulation import circulation_context
-from web.workbench.inbox import URGENCIES
+from web.workbench.inbox import URGENCIES, process_name
 
 STATUS_LABELS = {
     "running": "办理中",
@@ -56,6 +56,7 @@ def instance_page(instance_id: int) -> str:
         "workbench/instance.html",
         instance=instance,
         starter=hist.user_names({instance.starter_id}).get(instance.starter_id, ""),
+        process_name=process_name(instance.process_key),
         timeline=hist.timeline(events),
         current=current_assignees(tasks),
         overdue=any(t.overdue for t in tasks),

@@ -13,7 +13,7 @@ from flask import flash, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from engine import api
-from engine.forms import load_form
+from engine.forms import FormSpec, load_form
 from services.db import db
 from services.errors import Conflict, ValidationFailed
 from services.org import directory
@@ -24,7 +24,7 @@ from web.security import login_required
 from web.workbench import access, bp
 from web.workbench import history as hist
 from web.workbench.circulation import circulation_context
-from web.workbench.inbox import URGENCIES
+from web.workbench.inbox import URGENCIES, process_name
 
 STALE_MESSAGE = "该任务已办理完毕或已被他人处理，无需再次提交。"
 
@@ -36,13 +36,16 @@ def task_context(task: api.TaskView, events: list[api.EventView]) -> dict[str, A
         "task": task,
         "instance": instance,
         "starter": hist.user_names({instance.starter_id}).get(instance.starter_id, ""),
+        "process_name": process_name(instance.process_key),
         "opinions": hist.opinions(events),
         "urgencies": URGENCIES,
         "may_claim": _claimable(task) and access.is_candidate(task.id, g.user.id),
         "is_holder": task.completed_at is None and task.assignee_id == g.user.id,
         "operations": available_operations(),
         "return_targets": _return_targets(task),
-        "sent_back": hist.sent_back_to(events, task.task_spec) if task.completed_at is None else None,
+        "sent_back": hist.sent_back_to(events, task.task_spec)
+        if task.completed_at is None
+        else None,
         **circulation_context(instance, g.user.id),
     }
 
@@ -89,8 +92,30 @@ def task_page(task_id: int) -> tuple[str, int]:
     events = api.history(task.instance_id)
     if task.completed_at is not None or task.status not in ("open", "claimed"):
         return _render(task, events, None, 200, STALE_MESSAGE)
-    form = render_form(load_form(task.form_key), previous=hist.submitted_data(events))
+    spec = load_form(task.form_key)
+    errors = service_errors(spec, task.id)
+    form = render_form(spec, previous=hist.submitted_data(events), errors=errors)
     return _render(task, events, form, 200)
+
+
+def service_errors(spec: FormSpec, task_id: int) -> dict[str, str]:
+    """Errors a service task found in this form's last submission, keyed by field name.
+
+    A form names the process variable in its ui ``x-errorsFrom``; when that variable holds
+    ``{"ok": false, "errors": {field: message}}`` (e.g. ``gongwen.save`` refusing a 请示 with
+    two 主送机关), the process came back to this step for a fix and the errors show next to the
+    fields, as if the server had rejected the form itself.
+    """
+    variable = spec.ui.get("x-errorsFrom")
+    if not variable:
+        return {}
+    result = api.task_form_data(task_id).get(str(variable))
+    if not isinstance(result, dict) or result.get("ok") is not False:
+        return {}
+    errors = result.get("errors")
+    if not isinstance(errors, dict):
+        return {}
+    return {str(name): str(message) for name, message in errors.items()}
 
 
 @bp.post("/tasks/<int:task_id>")
@@ -125,8 +150,11 @@ def task_submit(task_id: int) -> Response | tuple[str, int]:
 
 def _after_complete(task: api.TaskView) -> Response:
     """On to my next task of the same instance if there is one, else back to the inbox."""
-    flash(f"“{task.name}”已提交。", "success")
     mine = [t for t in access.open_tasks(task.instance_id) if t.assignee_id == g.user.id]
+    if mine and mine[0].form_key and service_errors(load_form(mine[0].form_key), mine[0].id):
+        flash(f"“{task.name}”已提交，但内容未通过校验，请按提示修改后重新提交。", "error")
+    else:
+        flash(f"“{task.name}”已提交。", "success")
     if mine:
         return redirect(url_for("workbench.task_page", task_id=mine[0].id))
     return redirect(url_for("workbench.index"))

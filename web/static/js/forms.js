@@ -167,6 +167,88 @@
     });
   }
 
+  /* ---- rich text (textarea.richtext -> a small editor; the server sanitises what is sent) ---- */
+
+  var RICH_TAGS = ["P", "BR", "STRONG", "EM", "U", "OL", "UL", "LI", "H3", "H4", "SPAN", "A",
+    "TABLE", "CAPTION", "THEAD", "TBODY", "TFOOT", "TR", "TH", "TD"];
+  var RICH_RENAME = { B: "STRONG", I: "EM", DIV: "P", H1: "H3", H2: "H3" };
+  var RICH_BUTTONS = [
+    ["p", "正文段落", "formatBlock"], ["h3", "标题", "formatBlock"], ["h4", "小标题", "formatBlock"],
+    ["bold", "加粗", "bold"], ["insertOrderedList", "编号列表", "list"],
+    ["insertUnorderedList", "项目列表", "list"]
+  ];
+
+  // Copy only whitelisted elements (attributes dropped, links kept if http/https) into `into`.
+  function copyClean(from, into) {
+    from.childNodes.forEach(function (node) {
+      if (node.nodeType === Node.TEXT_NODE) { into.appendChild(document.createTextNode(node.data)); return; }
+      if (node.nodeType !== Node.ELEMENT_NODE) return;
+      var tag = RICH_RENAME[node.tagName] || node.tagName;
+      if (tag === "SCRIPT" || tag === "STYLE") return;
+      if (RICH_TAGS.indexOf(tag) < 0) { copyClean(node, into); return; }
+      var copy = document.createElement(tag);
+      var href = node.getAttribute("href");
+      if (tag === "A" && href && /^https?:/i.test(href)) copy.setAttribute("href", href);
+      into.appendChild(copy);
+      copyClean(node, copy);
+    });
+  }
+
+  var RICH_BLOCKS = ["P", "OL", "UL", "H3", "H4", "TABLE"];
+
+  function cleanHtml(html) {
+    var parsed = new DOMParser().parseFromString("<body>" + html + "</body>", "text/html");
+    var box = document.createElement("div");
+    copyClean(parsed.body, box);
+    // Loose text at the top (typed into an empty editor) becomes a paragraph of its own.
+    var out = document.createElement("div");
+    var para = null;
+    Array.prototype.slice.call(box.childNodes).forEach(function (node) {
+      if (node.nodeType === Node.ELEMENT_NODE && RICH_BLOCKS.indexOf(node.tagName) >= 0) {
+        out.appendChild(node); para = null; return;
+      }
+      if (!para) { para = document.createElement("p"); out.appendChild(para); }
+      para.appendChild(node);
+    });
+    return out.innerHTML;
+  }
+
+  function initRichText(textarea) {
+    var label = document.querySelector('label[for="' + CSS.escape(textarea.id) + '"]');
+    var toolbar = document.createElement("div");
+    toolbar.className = "richtext-toolbar"; toolbar.setAttribute("role", "toolbar");
+    toolbar.setAttribute("aria-label", (label ? label.textContent.trim() : "正文") + "格式");
+    var editor = document.createElement("div");
+    editor.className = "richtext-editor"; editor.contentEditable = "true";
+    editor.setAttribute("role", "textbox"); editor.setAttribute("aria-multiline", "true");
+    if (label) { label.id = label.id || textarea.id + "-label"; editor.setAttribute("aria-labelledby", label.id); }
+    ["aria-describedby", "aria-invalid"].forEach(function (a) {
+      if (textarea.hasAttribute(a)) editor.setAttribute(a, textarea.getAttribute(a));
+    });
+    editor.style.minHeight = (parseInt(textarea.getAttribute("rows"), 10) || 8) * 1.6 + "em";
+    editor.innerHTML = cleanHtml(textarea.value);
+    RICH_BUTTONS.forEach(function (b) {
+      var button = document.createElement("button");
+      button.type = "button"; button.className = "btn secondary small"; button.textContent = b[1];
+      button.addEventListener("click", function () {
+        editor.focus();
+        if (b[2] === "formatBlock") document.execCommand("formatBlock", false, b[0]);
+        else document.execCommand(b[0]);
+        sync();
+      });
+      toolbar.appendChild(button);
+    });
+    editor.addEventListener("focus", function () {
+      document.execCommand("defaultParagraphSeparator", false, "p");
+    });
+    function sync() { textarea.value = cleanHtml(editor.innerHTML); }
+    editor.addEventListener("input", sync);
+    textarea.form.addEventListener("submit", sync);
+    textarea.hidden = true;
+    textarea.removeAttribute("required");  // the server still checks a required 正文
+    textarea.after(toolbar, editor);
+  }
+
   /* ---- wiring ---- */
 
   function initForm(form) {
@@ -177,6 +259,7 @@
       if (e.target.matches("[data-remove-row]")) removeRow(e.target);
     });
     form.querySelectorAll("[data-picker]").forEach(initPicker);
+    form.querySelectorAll("textarea.richtext").forEach(initRichText);
   }
 
   document.addEventListener("DOMContentLoaded", function () {
