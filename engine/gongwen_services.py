@@ -262,8 +262,20 @@ def reserve_number(document_id: int, *, context: dict[str, Any]) -> str:
 
 
 def typeset(document_id: int, *, context: dict[str, Any]) -> int:
-    """套红: render the GB/T 9704 red-header .docx and keep it as a ``redhead_docx`` file."""
+    """套红: render the GB/T 9704 red-header .docx and keep it as a ``redhead_docx`` file.
+
+    The 版记 prints 印发机关 and 印发日期: unless the drafter named them, the unit's 办公室
+    prints the document on the day it is typeset.
+    """
     document = _document(document_id, context)
+    printing: dict[str, Any] = {}
+    if document.printed_date is None:
+        printing["printed_date"] = documents.beijing_today().isoformat()
+    if not document.printing_unit:
+        printing["printing_unit"] = f"{document.unit.name}办公室"
+    if printing:
+        actor = _last_completed(context["instance_id"]).completed_by_id
+        documents.update_fields(document.id, printing, actor_id=actor or document.drafter_id)
     content = redhead.render(documents.to_render_model(document))
     row = _store_file(document.id, "redhead_docx", f"{document.title[:60]}.docx", content, None)
     return row.id

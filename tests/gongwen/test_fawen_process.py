@@ -131,6 +131,9 @@ def test_qingshi_is_countersigned_and_signed_by_the_principal(city) -> None:
     document = document_of(instance_id)
     assert (document.status, document.signer_id) == ("archived", chief.id)
     assert document.doc_number == f"江教发〔{year()}〕1号"
+    # 版记: printed by the unit's office on the day of 套红 (the drafter named neither).
+    assert document.printing_unit == f"{document.unit.name}办公室"
+    assert document.printed_date is not None
     sealed = files_of(document.id, "sealed_pdf")
     assert len(sealed) == 1 and verify_pdf(sealed[0].content).valid
     rows = distribution.distributions(document.id)
