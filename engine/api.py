@@ -6,11 +6,19 @@ Functions add to the caller's transaction and never commit; the route, command o
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterator
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import or_, select
+
+from engine import gongwen_services as _gongwen_services  # noqa: F401  (registers 发文 services)
+from engine import shouwen_services as _shouwen_services  # noqa: F401  (registers 收文 services)
 from engine.runtime import addsign as _addsign
+from engine.runtime import circulation as _circulation
 from engine.runtime import delegation as _delegation
+from engine.runtime import event_search as _event_search
+from engine.runtime import failures as _failures
 from engine.runtime import history as _history
 from engine.runtime import inbox as _inbox
 from engine.runtime import incidents as _incidents
@@ -21,11 +29,16 @@ from engine.runtime import replay as _replay
 from engine.runtime import runtime as _runtime
 from engine.runtime import sendback as _sendback
 from engine.runtime import timers as _timers
+from engine.runtime import urge as _urge
+from engine.runtime.circulation import ReadingView
+from engine.runtime.delegation import DelegationView
+from engine.runtime.event_search import EventFilters, EventRow
+from engine.runtime.failures import FailedTimerView
 from engine.runtime.history import ChainCheck, EventView
 from engine.runtime.inbox import InboxFilters, InstanceView, Page, TaskView
 from engine.runtime.incidents import IncidentView
 from engine.runtime.migration import MigrationPlan, VersionDiff
-from engine.runtime.models import HumanTask, ProcessInstance
+from engine.runtime.models import HumanTask, HumanTaskCandidate, ProcessInstance
 from engine.runtime.replay import ReplayReport
 from engine.runtime.sendback import ReturnTarget
 from services.db import db
@@ -33,29 +46,42 @@ from services.errors import NotFound
 
 __all__ = [
     "ChainCheck",
+    "DelegationView",
+    "EventFilters",
+    "EventRow",
     "EventView",
+    "FailedTimerView",
     "InboxFilters",
     "IncidentView",
     "InstanceView",
     "MigrationPlan",
     "Page",
+    "ReadingView",
     "ReplayReport",
     "TaskView",
     "VersionDiff",
     "claim_task",
     "complete_task",
+    "count_events",
     "deliver_messages",
+    "export_events",
     "fire_due_timers",
     "get_instance",
     "get_task",
     "history",
     "inbox",
+    "list_failed_timers",
     "list_incidents",
+    "open_tasks_for",
+    "participated_instances",
+    "retry_failed_timer",
     "retry_incident",
     "retry_timer",
+    "search_events",
     "send_message",
     "start_instance",
     "started_instances",
+    "task_candidates",
     "verify_history",
 ]
 
@@ -132,6 +158,21 @@ def verify_history(instance_id: int) -> ChainCheck:
     """Check the instance's hash chain; names the first bad event."""
     get_instance(instance_id)
     return _history.verify_instance(instance_id)
+
+
+def search_events(filters: EventFilters, *, page: int = 1, per_page: int = 50) -> Page:
+    """A page of events (``EventRow``) across all instances, newest first (流程审计)."""
+    return _event_search.search_events(filters, page=page, per_page=per_page)
+
+
+def count_events(filters: EventFilters) -> int:
+    """How many events across all instances match ``filters``."""
+    return _event_search.count_events(filters)
+
+
+def export_events(filters: EventFilters, *, limit: int) -> Iterator[EventRow]:
+    """At most ``limit`` matching events, oldest first, streamed from the database."""
+    return _event_search.iter_events(filters, limit)
 
 
 def fire_due_timers(limit: int = 100, worker_id: str | None = None) -> int:
@@ -309,3 +350,178 @@ def list_incidents(*, instance_id: int | None = None, open_only: bool = True) ->
 def retry_incident(incident_id: int, *, admin_id: int) -> IncidentView:
     """Re-run an incident's failed service task (系统管理员); see ``view.open`` for the outcome."""
     return _incidents.incident_view(_incidents.retry(incident_id, admin_id))
+
+
+def list_failed_timers() -> list[FailedTimerView]:
+    """Instance timers and timer start events that gave up after their retries."""
+    return _failures.failed_timers()
+
+
+def retry_failed_timer(kind: str, timer_id: int) -> None:
+    """Queue a failed timer (``kind`` "timer" or "start_timer") again; the caller commits."""
+    _failures.retry_failed_timer(kind, timer_id)
+
+
+# Lists (发文列表, 收文列表) ask about hundreds of instances at once; IN lists are cut to this size.
+_IN_CHUNK = 500
+
+
+def _chunks(ids: Collection[int]) -> Iterator[list[int]]:
+    ordered = sorted(set(ids))
+    for start in range(0, len(ordered), _IN_CHUNK):
+        yield ordered[start : start + _IN_CHUNK]
+
+
+def open_tasks_for(instance_ids: Collection[int]) -> dict[int, list[TaskView]]:
+    """The waiting tasks of each instance, oldest first; instances with none are absent.
+
+    For lists that show where each document is (当前环节, 办理人, 等待时长)."""
+    found: dict[int, list[TaskView]] = {}
+    for chunk in _chunks(instance_ids):
+        stmt = (
+            select(HumanTask)
+            .where(HumanTask.instance_id.in_(chunk), HumanTask.active.is_(True))
+            .order_by(HumanTask.id)
+        )
+        for row in db.session.scalars(stmt):
+            found.setdefault(row.instance_id, []).append(_inbox.task_view(row))
+    return found
+
+
+def instance_tasks(instance_id: int) -> list[TaskView]:
+    """Every human task the instance has had (open, completed, cancelled), oldest first:
+    who had each step and for how long (the instance page's 各环节用时)."""
+    stmt = select(HumanTask).where(HumanTask.instance_id == instance_id).order_by(HumanTask.id)
+    return [_inbox.task_view(row) for row in db.session.scalars(stmt)]
+
+
+def task_candidates(task_ids: Collection[int]) -> dict[int, list[int]]:
+    """The users who may 签收 each group task (tasks without candidates are absent)."""
+    found: dict[int, list[int]] = {}
+    for chunk in _chunks(task_ids):
+        stmt = (
+            select(HumanTaskCandidate.task_id, HumanTaskCandidate.user_id)
+            .where(HumanTaskCandidate.task_id.in_(chunk))
+            .order_by(HumanTaskCandidate.task_id, HumanTaskCandidate.user_id)
+        )
+        for task_id, user_id in db.session.execute(stmt):
+            found.setdefault(task_id, []).append(user_id)
+    return found
+
+
+def participated_instances(user_id: int, instance_ids: Collection[int]) -> set[int]:
+    """Those of ``instance_ids`` the user started or had a task in (assigned, offered as a
+    candidate, delegated from or completed)."""
+    offered = select(HumanTaskCandidate.task_id).where(HumanTaskCandidate.user_id == user_id)
+    found: set[int] = set()
+    for chunk in _chunks(instance_ids):
+        started = select(ProcessInstance.id).where(
+            ProcessInstance.id.in_(chunk), ProcessInstance.starter_id == user_id
+        )
+        tasked = select(HumanTask.instance_id).where(
+            HumanTask.instance_id.in_(chunk),
+            or_(
+                HumanTask.assignee_id == user_id,
+                HumanTask.completed_by_id == user_id,
+                HumanTask.delegated_from_id == user_id,
+                HumanTask.id.in_(offered),
+            ),
+        )
+        found.update(db.session.scalars(started.union(tasked)))
+    return found
+
+
+# 传阅 (circulation with read receipts), 催办 by hand, and the 委托 settings page (issue 4).
+
+
+def circulate(
+    instance_id: int,
+    *,
+    sender_id: int,
+    user_ids: list[int] | None = None,
+    department_ids: list[int] | None = None,
+    unit_ids: list[int] | None = None,
+    note: str = "",
+    task_id: int | None = None,
+    link: str | None = None,
+) -> tuple[int, list[int]]:
+    """传阅 an instance's document to people, departments and units (their members); returns
+    the circulation's id and the readers who got a 待阅 item."""
+    row = _circulation.circulate(
+        instance_id,
+        sender_id,
+        user_ids=user_ids or [],
+        department_ids=department_ids or [],
+        unit_ids=unit_ids or [],
+        note=note,
+        task_id=task_id,
+        link=link,
+    )
+    return int(row.id), [item.reader_id for item in row.items]
+
+
+def read_item(item_ids: list[int], *, reader_id: int, comment: str = "") -> int:
+    """阅知 one's 待阅 items (one or a batch); returns how many were newly read."""
+    return _circulation.read(item_ids, reader_id, comment)
+
+
+def recall_circulation(
+    circulation_id: int, *, actor_id: int, item_ids: list[int] | None = None
+) -> int:
+    """The sender recalls the unread items of a circulation; returns how many."""
+    return _circulation.recall(circulation_id, actor_id, item_ids)
+
+
+def reading_list(instance_id: int) -> list[ReadingView]:
+    """Who the instance was circulated to, who has read it and when (oldest first)."""
+    get_instance(instance_id)
+    return _circulation.readings(instance_id)
+
+
+def toread(
+    user_id: int,
+    *,
+    state: str = "unread",
+    unit_id: int | None = None,
+    keyword: str | None = None,
+    page: int = 1,
+    per_page: int = 50,
+) -> Page:
+    """A page of the user's 待阅 items (``ReadingView``): unread, read or all."""
+    return _circulation.toread(
+        user_id, state=state, unit_id=unit_id, keyword=keyword, page=page, per_page=per_page
+    )
+
+
+def toread_count(user_id: int) -> int:
+    """How many 待阅 items wait for the user's 阅知."""
+    return _circulation.unread_count(user_id)
+
+
+def is_reader(instance_id: int, user_id: int) -> bool:
+    """Whether the instance was circulated to the user (not recalled): they may view it."""
+    return _circulation.is_reader(instance_id, user_id)
+
+
+def may_circulate(instance_id: int, user_id: int) -> bool:
+    """Whether the user takes part in the instance and so may circulate it."""
+    row = db.session.get(ProcessInstance, instance_id)
+    return row is not None and _circulation.is_participant(row, user_id)
+
+
+def urge_task(
+    task_id: int, *, actor_id: int, message: str = "", link: str | None = None
+) -> list[int]:
+    """催办 an open task (starter, predecessors, the unit's 办公室; once an hour per task);
+    returns the notified users."""
+    return _urge.urge(task_id, actor_id, message, link=link)
+
+
+def urgeable_tasks(instance_id: int, user_id: int) -> list[int]:
+    """Ids of the instance's open tasks the user may 催办."""
+    return _urge.urgeable_task_ids(instance_id, user_id)
+
+
+def delegation_rules(user_id: int) -> list[DelegationView]:
+    """The user's own 委托 rules, newest first."""
+    return _delegation.rules_of(user_id)

@@ -20,7 +20,7 @@ from services.gongwen.documents import beijing_today
 from services.gongwen.models import DOC_TYPES, IMPORTANCE_LEVELS, SECRECY_LEVELS, STATUSES
 from web.gongwen import bp, labels
 from web.gongwen.scope import user_scope
-from web.gongwen.tracking import Where, waiting_text, where_documents_are
+from web.gongwen.tracking import Where, where_documents_are
 from web.security import login_required
 
 PER_PAGE = 20
@@ -124,7 +124,6 @@ def outgoing() -> tuple[str, int]:
         secrecy_levels=SECRECY_LEVELS[1:],
         importance_levels=IMPORTANCE_LEVELS,
         labels=labels,
-        waiting_text=waiting_text,
         this_year=beijing_today().year,
     )
     return html, 422 if errors else 200

@@ -34,16 +34,6 @@ class Where:
         return now - self.since if self.since is not None else timedelta(0)
 
 
-def waiting_text(value: timedelta) -> str:
-    """``2天3小时``, ``45分钟``: how long a step has waited, as the list prints it."""
-    minutes = int(value.total_seconds() // 60)
-    days, rest = divmod(minutes, 1440)
-    hours, minutes = divmod(rest, 60)
-    if days:
-        return f"{days}天{hours}小时"
-    return f"{hours}小时{minutes}分钟" if hours else f"{minutes}分钟"
-
-
 def where_documents_are(documents: Iterable[tuple[int, int | None, str]]) -> dict[int, Where]:
     """``Where`` for each ``(document id, instance id, urgency)``; no instance or no open task
     gives the empty ``Where`` (step "—")."""

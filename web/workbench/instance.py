@@ -21,6 +21,7 @@ from web.security import login_required
 from web.workbench import access, bp
 from web.workbench import history as hist
 from web.workbench.circulation import circulation_context
+from web.workbench.durations import step_times
 from web.workbench.inbox import URGENCIES, process_name
 
 STATUS_LABELS = {
@@ -58,6 +59,7 @@ def instance_page(instance_id: int) -> str:
         starter=hist.user_names({instance.starter_id}).get(instance.starter_id, ""),
         process_name=process_name(instance.process_key),
         timeline=hist.timeline(events),
+        step_times=step_times(instance_id),
         current=current_assignees(tasks),
         overdue=any(t.overdue for t in tasks),
         following=follow.is_following(g.user.id, instance_id),
