@@ -176,12 +176,26 @@ def border_xml(borders: dict[str, tuple[str, int, str]]) -> str:
     return f"<w:pBdr>{edges}</w:pBdr>"
 
 
+# Floating-table position: left edge on the left margin (relative to the page, see BanjiTable),
+# bottom edge on the bottom margin.
+_BOTTOM_OF_TYPE_AREA = (
+    '<w:tblpPr w:leftFromText="0" w:rightFromText="0" w:horzAnchor="page" '
+    f'w:tblpX="{MARGIN_LEFT}" w:vertAnchor="margin" w:tblpYSpec="bottom"/>'
+    '<w:tblOverlap w:val="never"/>'
+)
+
+
 @dataclass
 class BanjiTable:
     """版记: a one-column table whose borders are the 版记 lines (thick first and last, thin
-    between), one blank line after the body. A table keeps the lines exact in Word and
-    LibreOffice; LibreOffice 7.4 ignores floating tables and frames, so it is not pinned to the
-    bottom of the page (see docs/gongwen-format.md)."""
+    between), pinned to the foot of the last page: a floating table (``w:tblpPr``) whose bottom
+    sits on the bottom margin, so its last line is the bottom edge of the type area.
+
+    LibreOffice only turns a floating table into a positioned frame when text could wrap
+    beside it; a table as wide as the type area anchored to the margin column fails that
+    test and just follows the body. Anchoring horizontally to the page (``tblpX`` = left
+    margin) passes it; Word reads the same properties. Body text does not flow over it
+    (``tblOverlap never``): without room on the last page the 版记 moves to the next page."""
 
     rows: list[Para]
 
@@ -193,8 +207,8 @@ class BanjiTable:
             for row in self.rows
         )
         return (
-            "<w:p/><w:tbl><w:tblPr>"
-            f'<w:tblW w:w="{TEXT_WIDTH}" w:type="dxa"/><w:jc w:val="center"/>'
+            f"<w:tbl><w:tblPr>{_BOTTOM_OF_TYPE_AREA}"
+            f'<w:tblW w:w="{TEXT_WIDTH}" w:type="dxa"/>'
             f"<w:tblBorders><w:top {thick}/><w:bottom {thick}/><w:insideH {thin}/></w:tblBorders>"
             '<w:tblLayout w:type="fixed"/><w:tblCellMar><w:left w:w="0" w:type="dxa"/>'
             '<w:right w:w="0" w:type="dxa"/></w:tblCellMar></w:tblPr>'
