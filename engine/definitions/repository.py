@@ -14,8 +14,9 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from threading import Lock
 from typing import Any
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import select
+from sqlalchemy import Engine, bindparam, select
 
 from engine.definitions import parsing
 from engine.definitions.models import ProcessDefinition, ProcessVersion
@@ -172,6 +173,25 @@ def latest_version(key: str) -> ProcessVersion:
     return version
 
 
+# Built once: every start runs it.
+_LATEST_VERSION_ID = (
+    select(ProcessVersion.id)
+    .join(ProcessDefinition, ProcessDefinition.id == ProcessVersion.definition_id)
+    .where(
+        ProcessDefinition.key == bindparam("key"),
+        ProcessVersion.version == ProcessDefinition.latest_version,
+    )
+)
+
+
+def latest_version_id(key: str) -> int:
+    """The id of the newest version of ``key``: one query, without the version's files."""
+    version_id = db.session.scalar(_LATEST_VERSION_ID, {"key": key})
+    if version_id is None:
+        raise NotFound(f"流程 {key} 尚未部署")
+    return version_id
+
+
 def get_version(version_id: int) -> ProcessVersion:
     """A version by id."""
     version = db.session.get(ProcessVersion, version_id)
@@ -213,11 +233,20 @@ def list_definitions() -> list[DefinitionSummary]:
 # Keyed by database too: version ids repeat across databases (tests, several installations).
 _cache: OrderedDict[tuple[str, int], LoadedSpec] = OrderedDict()
 _cache_lock = Lock()
+# Rendering an engine's URL costs more than the cache lookup itself: remember it per engine.
+_database_names: WeakKeyDictionary[Engine, str] = WeakKeyDictionary()
+
+
+def _database_name(engine: Engine) -> str:
+    name = _database_names.get(engine)
+    if name is None:
+        name = _database_names[engine] = str(engine.url)
+    return name
 
 
 def load_spec(version_id: int) -> LoadedSpec:
     """The deserialized specs of a version, cached in-process (versions are immutable)."""
-    cache_key = (str(db.engine.url), version_id)
+    cache_key = (_database_name(db.engine), version_id)
     with _cache_lock:
         loaded = _cache.get(cache_key)
         if loaded is not None:
