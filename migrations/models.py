@@ -5,13 +5,19 @@ Add a line here when a package gets a ``models`` module; the migration test fail
 # ruff: noqa: F401
 
 import engine.definitions.models
+import engine.runtime.circulation_models
 import engine.runtime.delegation_models
 import engine.runtime.incident_models
 import engine.runtime.models
 import engine.runtime.wait_models
+import services.archive.models
 import services.audit.models
 import services.auth.models
 import services.auth.token_models
+import services.files.models
+import services.gongwen.distribution_models
+import services.gongwen.exchange_models
+import services.gongwen.models
 import services.notify.models
 import services.numbering.models
 import services.org.models

@@ -50,6 +50,14 @@ class Settings:
     session_cookie_secure: bool = False
     # Uploads.
     max_upload_mb: int = 50
+    # Stored attachments (services/files): size of one file, and the kinds allowed (sniffed
+    # from the content, never taken from the browser's word).
+    attachment_max_mb: int = 20
+    attachment_types: str = "pdf,docx,doc,xlsx,xls,ofd,jpg,png,zip,txt"
+    # Handwritten signatures (我的签名): upload limit; stored as a PNG of at most this size.
+    signature_max_kb: int = 2048
+    signature_max_width: int = 600
+    signature_max_height: int = 240
     # Reverse proxies in front of the app (for the client IP recorded in the audit log).
     trusted_proxy_count: int = 0
     # Warm LibreOffice processes per app process for .docx -> PDF (services/convert).
@@ -57,6 +65,12 @@ class Settings:
     # Timer and message jobs (engine/scheduler.py), run by `oa scheduler` worker processes.
     scheduler_enabled: bool = True
     scheduler_interval_seconds: int = 5
+    # Audit console: most rows one .xlsx/CSV export may hold (larger ones must be narrowed).
+    audit_export_max_rows: int = 50_000
+    # 归档范围和保管期限表 (services/archive): a JSON file an archivist edits; see gongwen-records.md.
+    archive_retention_file: Path = PROJECT_ROOT / "services" / "archive" / "retention_default.json"
+    # 发文 step deadlines by 紧急程度: "紧急程度=办理期限/提前提醒;..." (services/gongwen/deadlines).
+    fawen_deadlines: str = "特急=PT4H/PT1H;加急=P1D/PT4H;平件=P3D/P1D"
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -197,8 +211,16 @@ def validate(settings: Settings) -> None:
         "lockout_threshold",
         "session_idle_minutes",
         "session_absolute_hours",
+        "audit_export_max_rows",
+        "attachment_max_mb",
+        "signature_max_kb",
+        "signature_max_width",
+        "signature_max_height",
     ):
         if getattr(settings, name) <= 0:
             raise ConfigError(f"{ENV_PREFIX}{name.upper()} 必须大于 0")
     if settings.session_idle_minutes > settings.session_absolute_hours * 60:
         raise ConfigError("会话空闲超时不能长于绝对超时")
+    from services.gongwen.deadlines import parse_deadlines  # local: config imports nothing
+
+    parse_deadlines(settings.fawen_deadlines)

@@ -18,10 +18,13 @@ BLUEPRINTS = (
     "web.audit_console:bp",
     "web.directory:bp",
     "web.forms.views:bp",
+    "web.files:bp",
     "web.studio:bp",
     "web.admin_console:bp",
     "web.workbench:bp",
     "web.api:bp",
+    "web.gongwen:bp",
+    "web.shouwen:bp",
 )
 
 
