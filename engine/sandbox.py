@@ -286,7 +286,9 @@ class SandboxScriptEngine(PythonScriptEngine):
 
 def service_context(task: Any) -> dict[str, Any]:
     """What a service may know about its caller: ids, never engine objects."""
-    workflow_data = getattr(task.workflow, "data", {}) or {}
+    # A service inside a call activity runs in a sub-workflow: the ids live on the top one.
+    workflow = getattr(task.workflow, "top_workflow", task.workflow)
+    workflow_data = getattr(workflow, "data", {}) or {}
     return {
         "task_spec": task.task_spec.bpmn_id,
         "task_name": task.task_spec.bpmn_name,
