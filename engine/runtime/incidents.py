@@ -39,8 +39,10 @@ from services.org import directory, grants
 from services.org.roles import SYSADMIN
 
 ERROR_STATUS = "error"
-# Long service results are cut in the history: the event is a trace, not a data store.
-_SUMMARY_LIMIT = 200
+# Service results are kept whole in the history so that replay can feed them back (a cut one
+# makes the instance unreplayable from that call on). Services return ids and small dicts; the
+# limit only stops a runaway result from bloating the event log.
+_SUMMARY_LIMIT = 16_000
 # Set by callers with a retry queue of their own (the timer scheduler): errors propagate.
 _propagate: ContextVar[bool] = ContextVar("propagate_service_errors", default=False)
 
