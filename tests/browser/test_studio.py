@@ -49,7 +49,8 @@ def test_analyst_edits_validates_and_deploys_v2(
     _deploy_v1(live_server)
     login(page, "sheji", PASSWORD)
     page.get_by_role("link", name="流程设计").click()
-    page.get_by_role("link", name="在建模器中打开").first.click()
+    qingjia_row = page.get_by_role("row").filter(has_text="qingjia.bpmn")
+    qingjia_row.get_by_role("link", name="在建模器中打开").first.click()
     expect(page.locator(".djs-element[data-element-id='apply']")).to_be_visible()
 
     _select(page, "apply")

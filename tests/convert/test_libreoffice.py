@@ -87,6 +87,7 @@ def test_pool_serves_concurrent_callers(tmp_path: Path) -> None:
 
 
 def test_shared_pool_uses_var_dir(app: Flask) -> None:
+    libreoffice.shutdown()  # a pool left by an earlier test lives under that test's var dir
     try:
         pdf = libreoffice.convert_to_pdf(make_docx("共享转换池"))
         pool = libreoffice.shared_pool()
