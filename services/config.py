@@ -67,9 +67,11 @@ class Settings:
     scheduler_interval_seconds: int = 5
     # Audit console: most rows one .xlsx/CSV export may hold (larger ones must be narrowed).
     audit_export_max_rows: int = 50_000
-    # 归档范围和保管期限表 (services/archive): a JSON file an archivist edits; see gongwen-records.md.
+    # 归档范围和保管期限表 (services/archive): a JSON file an archivist edits;
+    # see docs/gongwen-records.md.
     archive_retention_file: Path = PROJECT_ROOT / "services" / "archive" / "retention_default.json"
-    # 发文 step deadlines by 紧急程度: "紧急程度=办理期限/提前提醒;..." (services/gongwen/deadlines).
+    # 发文 step deadlines by 紧急程度: "紧急程度=办理期限/提前提醒;...";
+    # parsed by services/gongwen/deadlines.
     fawen_deadlines: str = "特急=PT4H/PT1H;加急=P1D/PT4H;平件=P3D/P1D"
     extra: dict[str, Any] = field(default_factory=dict)
 
