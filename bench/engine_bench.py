@@ -36,7 +36,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import create_engine, event, insert, select, text
 
 import migrations
-from bench.report import summary_ms, write_section
+from bench.report import run_and_report, summary_ms
 from engine import api, forms
 from engine.definitions import repository
 from engine.runtime.models import HumanTask, ProcessInstance
@@ -428,17 +428,13 @@ def main() -> None:
     parser.add_argument("--inbox-mine", type=int, default=5_000)
     parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args()
-    backends = [b for b in args.backends.split(",") if b]
-    cluster = PgCluster().start() if "postgresql" in backends else None
-    try:
-        results = [run_backend(b, args, cluster) for b in backends]
-    finally:
-        if cluster:
-            cluster.stop()
-    report = markdown(results, args)
-    print(report)
-    if not args.no_write:
-        write_section("引擎（bench/engine_bench.py）", report)
+    run_and_report(
+        args.backends,
+        lambda backend, cluster: run_backend(backend, args, cluster),
+        lambda results: markdown(results, args),
+        "引擎（bench/engine_bench.py）",
+        write=not args.no_write,
+    )
 
 
 if __name__ == "__main__":

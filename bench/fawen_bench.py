@@ -26,7 +26,7 @@ from flask import Flask
 from sqlalchemy import create_engine, text
 
 import migrations
-from bench.report import summary_ms, write_section
+from bench.report import run_and_report, summary_ms
 from bench.seal_bench import timed
 from engine import api
 from services.config import load_settings
@@ -178,17 +178,13 @@ def main() -> None:
     parser.add_argument("--docs", type=int, default=20)
     parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args()
-    backends = [b for b in args.backends.split(",") if b]
-    cluster = PgCluster().start() if "postgresql" in backends else None
-    try:
-        results = [bench_backend(b, args, cluster) for b in backends]
-    finally:
-        if cluster:
-            cluster.stop()
-    report = markdown(results, args)
-    print(report)
-    if not args.no_write:
-        write_section("发文（bench/fawen_bench.py）", report)
+    run_and_report(
+        args.backends,
+        lambda backend, cluster: bench_backend(backend, args, cluster),
+        lambda results: markdown(results, args),
+        "发文（bench/fawen_bench.py）",
+        write=not args.no_write,
+    )
 
 
 if __name__ == "__main__":

@@ -11,8 +11,12 @@ import platform
 import re
 import statistics
 import subprocess
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
+
+from tests.support.pgcluster import PgCluster
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 HEADER = (
@@ -96,3 +100,27 @@ def write_section(name: str, body: str) -> None:
     text = pattern.sub(block, text) if pattern.search(text) else text.rstrip() + "\n\n" + block
     DOC.parent.mkdir(parents=True, exist_ok=True)
     DOC.write_text(text + "\n", encoding="utf-8")
+
+
+def run_and_report(
+    backends_arg: str,
+    run_backend: Callable[[str, Any], Any],
+    render: Callable[[list[Any]], str],
+    section: str,
+    *,
+    write: bool = True,
+) -> None:
+    """Run ``run_backend(backend, cluster)`` for each of the comma-separated backends (a
+    throwaway PostgreSQL cluster is started only if one is named), print the rendered report
+    and, unless ``write`` is false, rewrite ``section`` of docs/benchmarks.md with it."""
+    backends = [b for b in backends_arg.split(",") if b]
+    cluster = PgCluster().start() if "postgresql" in backends else None
+    try:
+        results = [run_backend(backend, cluster) for backend in backends]
+    finally:
+        if cluster:
+            cluster.stop()
+    report = render(results)
+    print(report)
+    if write:
+        write_section(section, report)

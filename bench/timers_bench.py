@@ -27,7 +27,7 @@ from sqlalchemy import create_engine, func, select, text
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import migrations
-from bench.report import write_section
+from bench.report import run_and_report
 from engine import api
 from engine.definitions import repository
 from engine.runtime.models import HumanTask, InstanceEvent
@@ -244,17 +244,13 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args()
-    backends = [b for b in args.backends.split(",") if b]
-    cluster = PgCluster().start() if "postgresql" in backends else None
-    try:
-        results = [run_backend(b, args, cluster) for b in backends]
-    finally:
-        if cluster:
-            cluster.stop()
-    report = markdown(results, args)
-    print(report)
-    if not args.no_write:
-        write_section("定时器", report)
+    run_and_report(
+        args.backends,
+        lambda backend, cluster: run_backend(backend, args, cluster),
+        lambda results: markdown(results, args),
+        "定时器",
+        write=not args.no_write,
+    )
 
 
 if __name__ == "__main__":

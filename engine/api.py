@@ -503,10 +503,16 @@ def is_reader(instance_id: int, user_id: int) -> bool:
     return _circulation.is_reader(instance_id, user_id)
 
 
-def may_circulate(instance_id: int, user_id: int) -> bool:
-    """Whether the user takes part in the instance and so may circulate it."""
+def takes_part(instance_id: int, user_id: int) -> bool:
+    """Whether the user started the instance or was assigned, offered, delegated or completed
+    a task in it (participants see the instance and may circulate it)."""
     row = db.session.get(ProcessInstance, instance_id)
     return row is not None and _circulation.is_participant(row, user_id)
+
+
+def may_circulate(instance_id: int, user_id: int) -> bool:
+    """Whether the user takes part in the instance and so may circulate it."""
+    return takes_part(instance_id, user_id)
 
 
 def urge_task(

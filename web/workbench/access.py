@@ -8,7 +8,7 @@ else gets the same 403, whether or not the id exists, so that guessing ids leaks
 
 from __future__ import annotations
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import exists, select
 
 from engine import api
 from engine.runtime.inbox import task_view
@@ -57,25 +57,6 @@ def is_supervisor(user: User) -> bool:
     return any(role.role_code in SUPERVISOR_ROLES for role in user.roles)
 
 
-def is_participant(instance: api.InstanceView, user_id: int) -> bool:
-    """The starter, or anyone who was assigned, offered, delegated or completed a task in it."""
-    if instance.starter_id == user_id:
-        return True
-    candidate = select(HumanTaskCandidate.task_id).where(HumanTaskCandidate.user_id == user_id)
-    stmt = select(
-        exists().where(
-            HumanTask.instance_id == instance.id,
-            or_(
-                HumanTask.assignee_id == user_id,
-                HumanTask.completed_by_id == user_id,
-                HumanTask.delegated_from_id == user_id,
-                HumanTask.id.in_(candidate),
-            ),
-        )
-    )
-    return bool(db.session.scalar(stmt))
-
-
 def visible_instance(instance_id: int, user: User) -> api.InstanceView:
     """The instance if ``user`` may see it; Forbidden (also for unknown ids) otherwise."""
     try:
@@ -83,7 +64,7 @@ def visible_instance(instance_id: int, user: User) -> api.InstanceView:
     except NotFound as exc:
         raise Forbidden(INSTANCE_FORBIDDEN) from exc
     if not (
-        is_participant(instance, user.id)
+        api.takes_part(instance_id, user.id)
         or is_supervisor(user)
         or api.is_reader(instance_id, user.id)  # 传阅: readers view it read-only
     ):
