@@ -22,7 +22,7 @@ from typing import Any
 
 from lxml import etree
 
-from engine import assignment, forms, sandbox
+from engine import assignment, deadlines, forms, sandbox
 from engine.definitions import expression_checks, parsing
 from engine.definitions.locate import FLOW_NODE_TAGS, NS, elements, local_name, message_at
 from engine.definitions.parsing import ParsedFiles, XmlDocument
@@ -47,9 +47,6 @@ REF_TARGETS = {
     "errorRef": "error",
     "escalationRef": "escalation",
 }
-ISO_DURATION = re.compile(
-    r"^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$"
-)
 
 
 @dataclass
@@ -287,6 +284,15 @@ def _check_human_tasks(
             yield message_at(document, task, problem)
 
 
+def _due_problem(due: str) -> str | None:
+    if deadlines.is_literal(due):
+        return deadlines.literal_problem(due)
+    problem = sandbox.check_expression(due)
+    if problem is None:
+        return None
+    return f"dueIn“{due}”不是 ISO-8601 时长（如 P3D、PT4H），也不是有效的表达式：{problem}"
+
+
 def _property_problems(props: dict[str, str], index: _Index) -> Iterator[str]:
     form_key = props.get("formKey")
     if form_key:
@@ -300,8 +306,11 @@ def _property_problems(props: dict[str, str], index: _Index) -> Iterator[str]:
     else:
         if rule.kind == "dmn" and rule.arg not in index.decisions:
             yield f"办理人规则引用的 DMN 决策“{rule.arg}”不存在"
-    if props.get("dueIn") and not ISO_DURATION.match(props["dueIn"]):
-        yield f"dueIn“{props['dueIn']}”不是 ISO-8601 时长（如 P3D、PT4H）"
+    due = props.get("dueIn")
+    if due:
+        problem = _due_problem(due)
+        if problem:
+            yield problem
     if props.get("priority") and not props["priority"].lstrip("-").isdigit():
         yield f"priority“{props['priority']}”应为整数"
     if props.get("title"):

@@ -20,7 +20,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import and_, bindparam, or_, select, true
 
-from engine import assignment, forms
+from engine import assignment, deadlines, forms
 from engine.definitions import repository
 from engine.errors import EngineError
 from engine.runtime import (
@@ -452,6 +452,11 @@ def _due_at(step: _Step, task: Any, props: dict[str, str]) -> datetime | None:
     text = (props.get("dueIn") or "").strip()
     if not text:
         return None
+    if not deadlines.is_literal(text):  # e.g. deadlines by 紧急程度 computed by a service
+        try:
+            text = str(step.workflow.script_engine.evaluate(task, text)).strip()
+        except SpiffWorkflowException as exc:
+            raise _task_error(step, task, f"办理期限表达式出错：{exc}") from exc
     try:
         parsed = TimerEventDefinition.parse_iso_duration(text)
         now = clock.now()

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from engine import api, gongwen_services
 from engine.runtime.models import InstanceEvent
 from engine.runtime.wait_models import EngineMessage
+from services import clock
 from services.archive.service import record_for_document
 from services.config import ConfigError
 from services.db import db
@@ -250,8 +251,14 @@ def test_draft_form_is_validated_by_the_engine(city) -> None:
 def test_reminder_before_and_escalation_at_the_deadline(city, frozen_clock) -> None:
     instance_id = start(city)
     depthead = city.user("depthead")
+    draft = task_for(instance_id, city.user("clerk"))
+    # Until the drafter says otherwise a 发文 is 平件: 3 days for the step.
+    assert clock.as_utc(draft.due_at) == clock.as_utc(draft.created_at) + timedelta(days=3)
     act(instance_id, city.user("clerk"), draft_data(city, urgency="very_urgent"), "拟稿")
-    assert task_for(instance_id, depthead).name == "部门核稿"
+    review = task_for(instance_id, depthead)
+    assert review.name == "部门核稿"
+    # The inbox's 办理期限 is the step deadline of the 紧急程度, like the timers below.
+    assert clock.as_utc(review.due_at) == clock.as_utc(review.created_at) + timedelta(hours=4)
 
     # 特急: 4 hours per step, reminded one hour before.
     frozen_clock.advance(hours=2, minutes=59)
