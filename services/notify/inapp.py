@@ -1,4 +1,8 @@
-"""In-app notifications: write, count unread, list, mark read."""
+"""In-app notifications: write, count unread, list, mark read.
+
+Writing one also queues the e-mail/SMS deliveries its recipient chose (``outbox.enqueue``), in
+the same transaction.
+"""
 
 from __future__ import annotations
 
@@ -8,18 +12,30 @@ from sqlalchemy import func, select, update
 
 from services import clock
 from services.db import db
+from services.notify import outbox
 from services.notify.models import Notification
 
 
 def send_in_app(
-    user_ids: Iterable[int], category: str, title: str, body: str = "", link: str | None = None
+    user_ids: Iterable[int],
+    category: str,
+    title: str,
+    body: str = "",
+    link: str | None = None,
+    *,
+    urgent: bool = False,
 ) -> int:
-    """Queue one notification per user in the current transaction; returns how many."""
+    """Queue one notification per user in the current transaction; returns how many.
+
+    Recipients who chose e-mail or SMS for this category's kind get outbox rows too;
+    ``urgent`` (特急) ones skip their quiet hours when they allowed it.
+    """
     rows = [
         Notification(user_id=uid, category=category, title=title, body=body, link=link)
         for uid in dict.fromkeys(user_ids)
     ]
     db.session.add_all(rows)
+    outbox.enqueue(rows, urgent=urgent)
     return len(rows)
 
 

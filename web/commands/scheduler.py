@@ -9,6 +9,8 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from engine import scheduler as engine_scheduler
+from services.db import db
+from services.notify import outbox
 
 
 @click.command("scheduler")
@@ -34,4 +36,14 @@ def scheduler(once: bool, interval: int | None) -> None:
         running.shutdown(wait=True)
 
 
-COMMANDS = [scheduler]
+@click.command("notify-retry")
+@click.option("--id", "ids", type=int, multiple=True, help="只重发这些编号的失败消息（可多次）")
+@with_appcontext
+def notify_retry(ids: tuple[int, ...]) -> None:
+    """把发送失败的邮件/短信通知重新放回发送队列（下一轮调度即发送）。"""
+    count = outbox.retry_failed(ids or None)
+    db.session.commit()
+    click.echo(f"已重新排队 {count} 条失败通知；当前队列：{outbox.counts()}")
+
+
+COMMANDS = [scheduler, notify_retry]
