@@ -20,13 +20,15 @@ from sqlalchemy import select
 
 from engine.registry import default_registry
 from engine.runtime import circulation
+from engine.runtime import history as _history
 from engine.runtime.models import HumanTask, ProcessInstance
 from services import clock
 from services.db import db
 from services.errors import NotFound, ValidationFailed
-from services.gongwen import documents, exchange
+from services.gongwen import documents, exchange, intake, shouwen_sheet
 from services.gongwen.exchange_models import RETURNED, IncomingRecord
-from services.org.models import Department
+from services.gongwen.sheet import SheetOpinion
+from services.org.models import Department, User
 
 # Fields of the 登记 form that go to the record.
 REGISTER_FIELDS = (
@@ -85,6 +87,8 @@ def receive(payload: dict[str, Any], *, context: dict[str, Any]) -> dict[str, An
     without a second 收文.
     """
     instance = _instance(context)
+    if isinstance(payload.get("intake_record_id"), int):
+        return _receive_intake(instance, payload["intake_record_id"])
     distribution_id = payload.get("distribution_id")
     if not isinstance(distribution_id, int):
         raise ValidationFailed("来文信息缺少分发记录", errors={"payload": "缺少 distribution_id"})
@@ -97,6 +101,20 @@ def receive(payload: dict[str, Any], *, context: dict[str, Any]) -> dict[str, An
     document = record.document
     instance.title = f"收文：{document.title}"[:300]
     instance.urgency = document.urgency or "normal"
+    return {"duplicate": False, **_form_values(record)}
+
+
+def _receive_intake(instance: ProcessInstance, record_id: int) -> dict[str, Any]:
+    """A package of the external intake API: already filed; bind it to this instance and
+    re-home the instance to the recipient unit, as for a 分发 copy."""
+    record = intake.attach_instance(record_id, instance.id)
+    unit_id = exchange.get_record(record_id).unit_id
+    registrar = exchange.registrar_for(unit_id)
+    instance.starter_id, instance.starter_unit_id = registrar.id, unit_id
+    if record is None:
+        return {"duplicate": True}
+    instance.title = f"收文：{record.document.title}"[:300]
+    instance.urgency = record.document.urgency or "normal"
     return {"duplicate": False, **_form_values(record)}
 
 
@@ -191,9 +209,58 @@ def finish(record_id: int, result: str, reply: str = "", *, context: dict[str, A
 
 
 def archive(record_id: int, *, context: dict[str, Any]) -> str:
-    """归档 of the finished 收文 (the record leaves the active 收文箱)."""
-    exchange.mark_archived(_record(record_id, context).id)
+    """归档 of the finished 收文 (the record leaves the active 收文箱); the final 收文处理单 is
+    rendered and kept with the received document."""
+    record = exchange.mark_archived(_record(record_id, context).id)
+    content = processing_content(context["instance_id"])
+    actor = _actor(context, "guidang_confirm")
+    shouwen_sheet.store_sheet(record, content, actor_id=actor)
     return "archived"
+
+
+# Completed steps whose form field goes on the 收文处理单, as (sheet step, field).
+SHEET_FIELDS = {
+    "propose": ("propose", "proposal"),
+    "instruct": ("instruct", "instruction"),
+    "host_handle": ("host", "host_feedback"),
+    "co_handle": ("assist", "co_feedback"),
+    "finish": ("finish", "result"),
+}
+
+
+def processing_content(instance_id: int) -> shouwen_sheet.SheetContent:
+    """The opinions (who, what, when: from the history) and 传阅 readings of a 收文."""
+    events = [e for e in _history.history(instance_id) if e.kind == "task_completed"]
+    readings = circulation.readings(instance_id)
+    names = _names({e.actor_id for e in events} | {r.reader_id for r in readings})
+    opinions = []
+    for event in events:
+        step, name = SHEET_FIELDS.get(event.task_spec or "", ("", ""))
+        text = (event.data.get("data") or {}).get(name)
+        if step and isinstance(text, str):
+            who = names.get(event.actor_id or 0)
+            opinions.append(
+                SheetOpinion(
+                    step=step,
+                    text=text,
+                    name=who.name if who else "",
+                    position=who.position.name if who else "",
+                    at=event.at,
+                )
+            )
+    return shouwen_sheet.SheetContent(
+        opinions=opinions,
+        readings=[
+            shouwen_sheet.Reading(names[r.reader_id].name, r.read_at, r.comment)
+            for r in readings
+            if r.recalled_at is None and r.reader_id in names
+        ],
+    )
+
+
+def _names(user_ids: set[int | None]) -> dict[int, User]:
+    ids = [i for i in user_ids if i]
+    return {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
 
 
 default_registry.register(

@@ -17,6 +17,7 @@ import services.auth.token_models
 import services.files.models
 import services.gongwen.distribution_models
 import services.gongwen.exchange_models
+import services.gongwen.intake_models
 import services.gongwen.models
 import services.notify.models
 import services.numbering.models

@@ -73,6 +73,26 @@ class Settings:
     # 发文 step deadlines by 紧急程度: "紧急程度=办理期限/提前提醒;...";
     # parsed by services/gongwen/deadlines.
     fawen_deadlines: str = "特急=PT4H/PT1H;加急=P1D/PT4H;平件=P3D/P1D"
+    # Notifications by e-mail and SMS (services/notify): an empty host / gateway URL turns the
+    # channel off. Secrets are kept out of repr() so they never reach a log.
+    notify_smtp_host: str = ""
+    notify_smtp_port: int = 25
+    notify_smtp_security: str = "none"  # none / starttls / ssl
+    notify_smtp_username: str = ""
+    notify_smtp_password: str = field(default="", repr=False)
+    notify_mail_from: str = ""
+    notify_smtp_timeout_seconds: int = 10
+    notify_sms_gateway_url: str = ""
+    notify_sms_api_key: str = field(default="", repr=False)
+    notify_sms_sign: str = ""
+    notify_sms_timeout_seconds: int = 10
+    # The retry queue: attempts per message, first delay (doubled after each failure).
+    notify_max_attempts: int = 5
+    notify_retry_base_seconds: int = 60
+    # External intake API (services/gongwen/intake): senders as
+    # "代码=共享密钥@IP或网段,…;…" (kept out of repr()), and how old a signed request may be.
+    intake_senders: str = field(default="", repr=False)
+    intake_window_seconds: int = 300
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -218,11 +238,24 @@ def validate(settings: Settings) -> None:
         "signature_max_kb",
         "signature_max_width",
         "signature_max_height",
+        "intake_window_seconds",
+        "notify_max_attempts",
+        "notify_smtp_timeout_seconds",
+        "notify_sms_timeout_seconds",
     ):
         if getattr(settings, name) <= 0:
             raise ConfigError(f"{ENV_PREFIX}{name.upper()} 必须大于 0")
     if settings.session_idle_minutes > settings.session_absolute_hours * 60:
         raise ConfigError("会话空闲超时不能长于绝对超时")
+    if settings.notify_smtp_security not in ("none", "starttls", "ssl"):
+        raise ConfigError(f"{ENV_PREFIX}NOTIFY_SMTP_SECURITY 应为 none、starttls 或 ssl")
+    if settings.notify_sms_gateway_url and not settings.notify_sms_gateway_url.startswith(
+        ("http://", "https://")
+    ):
+        raise ConfigError(f"{ENV_PREFIX}NOTIFY_SMS_GATEWAY_URL 应以 http:// 或 https:// 开头")
     from services.gongwen.deadlines import parse_deadlines  # local: config imports nothing
 
     parse_deadlines(settings.fawen_deadlines)
+    from services.gongwen.intake_senders import parse_senders  # local, as above
+
+    parse_senders(settings.intake_senders)

@@ -25,6 +25,7 @@ BLUEPRINTS = (
     "web.api:bp",
     "web.gongwen:bp",
     "web.shouwen:bp",
+    "web.notify:bp",
 )
 
 

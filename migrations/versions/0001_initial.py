@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-05 23:52:24.508410
+Create Date: 2026-12-06 00:36:38.175350
 """
 
 from collections.abc import Sequence
@@ -455,6 +455,21 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "notify_preference",
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("new_task", sa.String(length=60), nullable=False),
+        sa.Column("reminder", sa.String(length=60), nullable=False),
+        sa.Column("overdue", sa.String(length=60), nullable=False),
+        sa.Column("quiet_start", sa.String(length=5), nullable=True),
+        sa.Column("quiet_end", sa.String(length=5), nullable=True),
+        sa.Column("urgent_bypass", sa.Boolean(), nullable=False),
+        sa.Column("updated_at", services.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["org_user.id"], name=op.f("fk_notify_preference_user_id_org_user")
+        ),
+        sa.PrimaryKeyConstraint("user_id", name=op.f("pk_notify_preference")),
+    )
+    op.create_table(
         "numbering_issued",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("scope", sa.String(length=16), nullable=False),
@@ -807,6 +822,35 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_gongwen_document_file_document_id"), ["document_id"], unique=False
         )
+
+    op.create_table(
+        "notify_outbox",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("notification_id", sa.Integer(), nullable=False),
+        sa.Column("channel", sa.String(length=20), nullable=False),
+        sa.Column("address", sa.String(length=120), nullable=False),
+        sa.Column("subject", sa.String(length=200), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("due_at", services.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("claimed_by", sa.String(length=200), nullable=True),
+        sa.Column("claimed_at", services.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("sent_at", services.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_error", sa.String(length=500), nullable=True),
+        sa.Column("created_at", services.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["notification_id"],
+            ["notify_notification.id"],
+            name=op.f("fk_notify_outbox_notification_id_notify_notification"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_notify_outbox")),
+    )
+    with op.batch_alter_table("notify_outbox", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_notify_outbox_notification_id"), ["notification_id"], unique=False
+        )
+        batch_op.create_index("ix_notify_outbox_status_due", ["status", "due_at"], unique=False)
 
     op.create_table(
         "seal_use_log",
@@ -1227,6 +1271,24 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "gongwen_intake_receipt",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("sender", sa.String(length=32), nullable=False),
+        sa.Column("doc_number", sa.String(length=60), nullable=False),
+        sa.Column("record_id", sa.Integer(), nullable=False),
+        sa.Column("body_sha256", sa.String(length=64), nullable=False),
+        sa.Column("client_ip", sa.String(length=45), nullable=False),
+        sa.Column("received_at", services.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["record_id"],
+            ["gongwen_incoming.id"],
+            name=op.f("fk_gongwen_intake_receipt_record_id_gongwen_incoming"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_gongwen_intake_receipt")),
+        sa.UniqueConstraint("record_id", name=op.f("uq_gongwen_intake_receipt_record_id")),
+        sa.UniqueConstraint("sender", "doc_number", name=op.f("uq_gongwen_intake_receipt_sender")),
+    )
+    op.create_table(
         "engine_circulation_item",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("circulation_id", sa.Integer(), nullable=False),
@@ -1278,6 +1340,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_engine_circulation_item_circulation_id"))
 
     op.drop_table("engine_circulation_item")
+    op.drop_table("gongwen_intake_receipt")
     with op.batch_alter_table("engine_human_task_candidate", schema=None) as batch_op:
         batch_op.drop_index("ix_engine_human_task_candidate_user")
 
@@ -1339,6 +1402,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_seal_use_log_at"))
 
     op.drop_table("seal_use_log")
+    with op.batch_alter_table("notify_outbox", schema=None) as batch_op:
+        batch_op.drop_index("ix_notify_outbox_status_due")
+        batch_op.drop_index(batch_op.f("ix_notify_outbox_notification_id"))
+
+    op.drop_table("notify_outbox")
     with op.batch_alter_table("gongwen_document_file", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_gongwen_document_file_document_id"))
 
@@ -1389,6 +1457,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_numbering_issued_issuer_code"))
 
     op.drop_table("numbering_issued")
+    op.drop_table("notify_preference")
     with op.batch_alter_table("notify_notification", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_notify_notification_user_id"))
         batch_op.drop_index(batch_op.f("ix_notify_notification_created_at"))

@@ -11,6 +11,7 @@ import io
 import re
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import docx
 from docx.enum.section import WD_ORIENT
@@ -99,31 +100,46 @@ def register_title(unit_name: str, year: int, doc_type: str | None = None) -> st
     return f"{unit_name}{year}年发文登记本{suffix}"
 
 
-def register_xlsx(rows: list[RegisterRow], title: str) -> bytes:
-    """The 登记本 as an .xlsx workbook: a title line, the headers, one row per document."""
+@dataclass(frozen=True)
+class Table:
+    """One printable table: a sheet of a workbook, or the table of a Word document."""
+
+    name: str
+    headers: tuple[str, ...]
+    lines: list[list[str]]
+    widths: tuple[int, ...] = ()  # Excel character widths, one per header
+
+
+def tables_xlsx(title: str, tables: list[Table]) -> bytes:
+    """An .xlsx workbook with one sheet per table: a title line, the headers, the lines."""
     book = Workbook()
-    sheet = book.active
-    assert sheet is not None  # a new workbook always has its first sheet
-    sheet.title = "发文登记本"
-    sheet.append([title])
-    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(HEADERS))
-    sheet["A1"].font = Font(bold=True, size=14)
-    sheet["A1"].alignment = Alignment(horizontal="center")
-    sheet.append(list(HEADERS))
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
-    for serial, row in enumerate(rows, start=1):
-        sheet.append(row.cells(serial))
-    for index, width in enumerate(COLUMN_WIDTHS, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.freeze_panes = "A3"
+    for index, table in enumerate(tables):
+        sheet = book.active if index == 0 else book.create_sheet()
+        assert sheet is not None  # a new workbook always has its first sheet
+        _fill_sheet(sheet, title, table)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
 
 
-def register_docx(rows: list[RegisterRow], title: str) -> bytes:
-    """The 登记本 as a landscape A4 .docx: the title, then one table with a header row."""
+def _fill_sheet(sheet: Any, title: str, table: Table) -> None:
+    sheet.title = table.name
+    sheet.append([title])
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(table.headers))
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet["A1"].alignment = Alignment(horizontal="center")
+    sheet.append(list(table.headers))
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+    for line in table.lines:
+        sheet.append(line)
+    for index, width in enumerate(table.widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "A3"
+
+
+def table_docx(title: str, table: Table) -> bytes:
+    """A landscape A4 .docx: the title, then the table with a bold header row."""
     document = docx.Document()
     section = document.sections[0]
     section.orientation = WD_ORIENT.LANDSCAPE
@@ -135,17 +151,32 @@ def register_docx(rows: list[RegisterRow], title: str) -> bytes:
     heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
     run = heading.add_run(title)
     run.bold, run.font.size = True, Pt(16)
-    table = document.add_table(rows=1, cols=len(HEADERS))
-    table.style = "Table Grid"
-    for cell, text in zip(table.rows[0].cells, HEADERS, strict=True):
+    grid = document.add_table(rows=1, cols=len(table.headers))
+    grid.style = "Table Grid"
+    for cell, text in zip(grid.rows[0].cells, table.headers, strict=True):
         cell.text = text
         cell.paragraphs[0].runs[0].bold = True
-    for serial, row in enumerate(rows, start=1):
-        for cell, text in zip(table.add_row().cells, row.cells(serial), strict=True):
+    for line in table.lines:
+        for cell, text in zip(grid.add_row().cells, line, strict=True):
             cell.text = text
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
+
+
+def _register_table(rows: list[RegisterRow]) -> Table:
+    lines = [row.cells(serial) for serial, row in enumerate(rows, start=1)]
+    return Table("发文登记本", HEADERS, lines, COLUMN_WIDTHS)
+
+
+def register_xlsx(rows: list[RegisterRow], title: str) -> bytes:
+    """The 登记本 as an .xlsx workbook: a title line, the headers, one row per document."""
+    return tables_xlsx(title, [_register_table(rows)])
+
+
+def register_docx(rows: list[RegisterRow], title: str) -> bytes:
+    """The 登记本 as a landscape A4 .docx: the title, then one table with a header row."""
+    return table_docx(title, _register_table(rows))
 
 
 def _chinese_font(document: docx.document.Document) -> None:

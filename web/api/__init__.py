@@ -22,6 +22,7 @@ from web.api import (  # noqa: E402, F401  (routes register on bp)
     definitions,
     delegations,
     instances,
+    intake,
     messages,
     openapi,
     operations,

@@ -18,7 +18,13 @@ from web.auth.hooks import client_agent, client_ip
 
 # Endpoints reachable without a bearer token.
 PUBLIC_ENDPOINTS = frozenset(
-    {"api.issue_token", "api.refresh_token", "api.revoke_token", "api.spec"}
+    {
+        "api.issue_token",
+        "api.refresh_token",
+        "api.revoke_token",
+        "api.spec",
+        "api.intake_package",  # signed by the sender instead (web/api/intake.py)
+    }
 )
 
 

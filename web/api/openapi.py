@@ -12,6 +12,7 @@ from flask import Response, jsonify
 
 from web.api import bp
 from web.api.openapi_circulation import CIRCULATION_PATHS
+from web.api.openapi_intake import INTAKE_PATHS
 from web.api.openapi_operations import ADMIN_PATHS, DELEGATION_PATHS, OPERATION_PATHS
 from web.api.openapi_parts import body, errors, json_content, op, path_id, query
 from web.api.openapi_schemas import (
@@ -268,6 +269,7 @@ def document() -> dict[str, Any]:
         CIRCULATION_PATHS,
         ORG_PATHS,
         MESSAGE_PATHS,
+        INTAKE_PATHS,
     ):
         paths.update(group)
     return {

@@ -17,6 +17,7 @@ from services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from services.gongwen import exchange, queries
 from services.gongwen.exchange_models import STATUSES, IncomingRecord
 from services.gongwen.models import URGENCY_LABELS
+from services.gongwen.sheet import SHEET_KINDS
 from web.security import login_required
 from web.shouwen import bp
 
@@ -53,10 +54,12 @@ def inbox() -> str:
 @login_required
 def record_page(record_id: int) -> str:
     record = exchange.visible_record(record_id, g.user)
+    files = queries.document_files(record.document_id)
     return render_template(
         "shouwen/record.html",
         record=record,
-        files=queries.document_files(record.document_id),
+        files=[f for f in files if f.kind not in SHEET_KINDS],
+        sheets=[f for f in files if f.kind in SHEET_KINDS],
         may_sign=my_task(record, SIGN_STEP) is not None,
         overdue=exchange.is_overdue(record),
         names=queries.user_names({record.signed_by_id, record.returned_by_id}),
