@@ -345,7 +345,8 @@ def message_start_processes(name: str) -> list[str]:
     """Keys of the processes whose latest version starts with a message start event ``name``."""
     keys = []
     for key in db.session.scalars(select(ProcessDefinition.key).order_by(ProcessDefinition.key)):
-        loaded = repository.load_spec(repository.latest_version(key).id)
+        # The id only: loading the version row would read its files and spec text each time.
+        loaded = repository.load_spec(repository.latest_version_id(key))
         if _starts_on(loaded.spec, name):
             keys.append(key)
     return keys
