@@ -15,6 +15,7 @@ from sqlalchemy import or_, select
 from engine import gongwen_services as _gongwen_services  # noqa: F401  (registers 发文 services)
 from engine import shouwen_services as _shouwen_services  # noqa: F401  (registers 收文 services)
 from engine.runtime import addsign as _addsign
+from engine.runtime import analysis as _analysis
 from engine.runtime import circulation as _circulation
 from engine.runtime import delegation as _delegation
 from engine.runtime import event_search as _event_search
@@ -30,6 +31,7 @@ from engine.runtime import runtime as _runtime
 from engine.runtime import sendback as _sendback
 from engine.runtime import timers as _timers
 from engine.runtime import urge as _urge
+from engine.runtime.analysis import AnalysisQuery, NodeStats
 from engine.runtime.circulation import ReadingView
 from engine.runtime.delegation import DelegationView
 from engine.runtime.event_search import EventFilters, EventRow
@@ -45,6 +47,7 @@ from services.db import db
 from services.errors import NotFound
 
 __all__ = [
+    "AnalysisQuery",
     "ChainCheck",
     "DelegationView",
     "EventFilters",
@@ -55,6 +58,7 @@ __all__ = [
     "IncidentView",
     "InstanceView",
     "MigrationPlan",
+    "NodeStats",
     "Page",
     "ReadingView",
     "ReplayReport",
@@ -531,3 +535,9 @@ def urgeable_tasks(instance_id: int, user_id: int) -> list[int]:
 def delegation_rules(user_id: int) -> list[DelegationView]:
     """The user's own 委托 rules, newest first."""
     return _delegation.rules_of(user_id)
+
+
+def task_analysis(query: AnalysisQuery) -> list[NodeStats]:
+    """公文办理分析: handled count, average and P90 handling time, overdue and reminders of the
+    human tasks of ``query`` (per node, or per node and unit, or per node and person)."""
+    return _analysis.task_analysis(query)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select, true
 
 from services.db import db
 from services.errors import Forbidden, NotFound, ValidationFailed
@@ -65,6 +65,9 @@ class Scope:
     department_id: int | None = None
     # Engine instances (of this unit's documents) the user started or had a task in.
     instance_ids: frozenset[int] = field(default_factory=frozenset)
+    # Wider supervision scopes (公文监控): units below ``unit_id``, or every unit.
+    below: frozenset[int] = field(default_factory=frozenset)
+    everywhere: bool = False
 
 
 @dataclass(frozen=True)
@@ -164,9 +167,16 @@ def _participant(scope: Scope) -> ColumnElement[bool]:
     return or_(*taken_part)
 
 
+def units_condition(column: Any, unit_id: int, below: Collection[int]) -> ColumnElement[bool]:
+    """``column`` is ``unit_id`` or one of the units ``below`` it (本单位及下属)."""
+    return column.in_(sorted({unit_id, *below})) if below else column == unit_id
+
+
 def _in_scope(scope: Scope) -> ColumnElement[bool]:
-    own_unit = GongwenDocument.unit_id == scope.unit_id
-    return own_unit if scope.whole_unit else and_(own_unit, _participant(scope))
+    if scope.everywhere:
+        return true()
+    units = units_condition(GongwenDocument.unit_id, scope.unit_id, scope.below)
+    return units if scope.whole_unit else and_(units, _participant(scope))
 
 
 def visible_document(document_id: int, scope: Scope) -> GongwenDocument:

@@ -16,6 +16,9 @@ from web.workbench import bp
 BPMN_JS_DIST = Path(__file__).resolve().parents[2] / "node_modules" / "bpmn-js" / "dist"
 VIEWER_BUNDLE = "bpmn-navigated-viewer.production.min.js"
 ASSET_SUFFIXES = (".css", ".woff", ".woff2", ".ttf", ".eot", ".svg")
+# ECharts (公文办理分析): only its minified bundle.
+ECHARTS_DIST = Path(__file__).resolve().parents[2] / "node_modules" / "echarts" / "dist"
+ECHARTS_FILES = ("echarts.min.js",)
 
 
 def allowed(path: str) -> bool:
@@ -36,3 +39,10 @@ def bpmn_js(path: str) -> Response:
     if not allowed(path):
         abort(404)
     return send_from_directory(BPMN_JS_DIST, path, max_age=86400)
+
+
+@bp.get("/vendor/echarts/<path:path>")
+def echarts_js(path: str) -> Response:
+    if path not in ECHARTS_FILES:
+        abort(404)
+    return send_from_directory(ECHARTS_DIST, path, max_age=86400)
