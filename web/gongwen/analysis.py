@@ -25,11 +25,11 @@ from services.org.grants import has_role
 from services.org.models import Unit, User
 from services.org.roles import SYSADMIN
 from web.gongwen import bp
+from web.office_types import XLSX
 from web.security import login_required
 
 PROCESSES = {"fawen": "发文", "shouwen": "收文", "qianbao": "签报"}
 GROUPINGS = {"node": "按环节", "unit": "按单位", "person": "按人员"}
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 NOT_ALLOWED = "只有单位领导、办公室主任或系统管理员可以查看公文办理分析"
 
 

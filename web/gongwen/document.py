@@ -21,9 +21,9 @@ from services.gongwen import compare, exchange, queries, versions
 from services.gongwen.models import BodyVersion, GongwenDocument
 from web.gongwen import bp, labels
 from web.gongwen.body_view import editor_html, numbered_paragraphs, safe_html
-from web.gongwen.outgoing import DOCX
 from web.gongwen.scope import may_edit_body, visible_document
 from web.gongwen.tracking import where_document_is
+from web.office_types import DOCX
 from web.security import login_required
 
 EDIT_FORBIDDEN = "只有当前办理人（或拟稿阶段的拟稿人）可以修改正文。"

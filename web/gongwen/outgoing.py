@@ -21,6 +21,7 @@ from services.gongwen.models import DOC_TYPES, IMPORTANCE_LEVELS, SECRECY_LEVELS
 from web.gongwen import bp, labels
 from web.gongwen.scope import user_scope
 from web.gongwen.tracking import Where, where_documents_are
+from web.office_types import DOCX, XLSX
 from web.security import login_required
 
 PER_PAGE = 20
@@ -30,8 +31,6 @@ DATE_FIELDS = {
     "issued_from": "成文日期（起）",
     "issued_to": "成文日期（止）",
 }
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def parse_filters(args: MultiDict[str, str]) -> tuple[queries.OutgoingFilters, dict[str, str]]:

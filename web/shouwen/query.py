@@ -18,7 +18,7 @@ from services.gongwen import incoming_queries as iq
 from services.gongwen.documents import beijing_today
 from services.gongwen.exchange_models import CATEGORIES, STATUSES
 from services.org.models import User
-from web.gongwen.outgoing import DOCX, XLSX
+from web.office_types import DOCX, XLSX
 from web.security import login_required
 from web.shouwen import bp
 
