@@ -121,8 +121,11 @@ def fawen_deadlines() -> dict[str, dict[str, str]]:
     return deadlines.deadline_table()
 
 
-def save(stage: str = "draft", *, context: dict[str, Any]) -> dict[str, Any]:
-    """Create or update the instance's 公文 from the 拟稿 form; never raises for bad input.
+def save(
+    stage: str = "draft", direction: str = "out", *, context: dict[str, Any]
+) -> dict[str, Any]:
+    """Create or update the instance's 公文 (``direction`` out 发文, internal 签报) from the 拟稿
+    form; never raises for bad input.
 
     Returns ``{"document_id", "ok", "errors"}``; ``errors`` uses the form's field names, so the
     拟稿 form shows them when the process sends the drafter back. At ``stage`` draft the 上行文
@@ -134,7 +137,7 @@ def save(stage: str = "draft", *, context: dict[str, Any]) -> dict[str, Any]:
     fields = _record_fields(data, errors)
     document = documents.document_for_instance(instance.id)
     try:
-        document = _store(document, instance, fields)
+        document = _store(document, instance, fields, direction)
         _save_body(document, data.get("body_html"), instance.starter_id)
         if stage == "draft" and document.doc_type in documents.UPWARD_TYPES:
             documents.check_ready(document, "signed")
@@ -169,14 +172,17 @@ def _recipients(data: dict[str, Any], prefix: str, errors: dict[str, str]) -> li
 
 
 def _store(
-    document: GongwenDocument | None, instance: ProcessInstance, fields: dict[str, Any]
+    document: GongwenDocument | None,
+    instance: ProcessInstance,
+    fields: dict[str, Any],
+    direction: str = "out",
 ) -> GongwenDocument:
     starter = directory.get_user(instance.starter_id)
     if document is not None:
         return documents.update_fields(document.id, fields, actor_id=starter.id)
     values = dict(fields)
     return documents.create_document(
-        direction="out",
+        direction=direction,
         unit_id=starter.unit_id,
         doc_type=values.pop("doc_type", ""),
         title=values.pop("title", ""),
@@ -404,9 +410,21 @@ def _flatten(value: Any) -> list[dict[str, Any]]:
 
 
 def file_archive(document_id: int, *, context: dict[str, Any]) -> str:
-    """归档: file the issued document with the process history; returns the 档号."""
-    _document(document_id, context)
+    """归档: file the issued document with the process history; returns the 档号.
+
+    A 签报 (direction ``internal``) is never issued or sealed, so it is not filed as a 件: it
+    is only marked ``archived`` once its 签报单 is stored, and the 档号 is empty.
+    """
+    document = _document(document_id, context)
     actor = _actor(context)
+    if document.direction == "internal":
+        kept = select(DocumentFile.id).where(
+            DocumentFile.document_id == document_id, DocumentFile.kind == "sheet_pdf"
+        )
+        if db.session.scalars(kept).first() is None:
+            raise ValidationFailed("签报单尚未生成，不能归档")
+        documents.update_fields(document_id, {"status": "archived"}, actor_id=actor)
+        return ""
     events = [dataclasses.asdict(e) for e in _history.history(context["instance_id"])]
     record = archive.archive_document(document_id, actor_id=actor, history=events)
     return record.archive_code
@@ -455,8 +473,8 @@ default_registry.register(
 default_registry.register(
     "gongwen.save",
     save,
-    params={"stage": str},
-    description="按拟稿表单保存公文要素并校验（请示须有签发人、只能主送一个机关）",
+    params={"stage": str, "direction": str},
+    description="保存公文（或签报）要素并校验（请示须有签发人、只能主送一个机关）",
     with_context=True,
 )
 default_registry.register(
