@@ -14,6 +14,7 @@ from sqlalchemy import or_, select
 
 from engine import gongwen_services as _gongwen_services  # noqa: F401  (registers 发文 services)
 from engine import shouwen_services as _shouwen_services  # noqa: F401  (registers 收文 services)
+from engine.definitions import repository as _repository
 from engine.runtime import addsign as _addsign
 from engine.runtime import analysis as _analysis
 from engine.runtime import circulation as _circulation
@@ -84,6 +85,7 @@ __all__ = [
     "search_events",
     "send_message",
     "start_instance",
+    "start_instance_by_hand",
     "started_instances",
     "task_candidates",
     "verify_history",
@@ -103,6 +105,19 @@ def start_instance(
         process_key, starter_id=starter_id, data=data, business_key=business_key, title=title
     )
     return _inbox.instance_view(instance)
+
+
+def start_instance_by_hand(
+    process_key: str,
+    *,
+    starter_id: int,
+    data: dict[str, Any] | None = None,
+    business_key: str | None = None,
+) -> InstanceView:
+    """A person starts a process (发起流程 page, REST API): as ``start_instance``, but refused
+    (``Forbidden``) for processes started by a message or timer or only called by others."""
+    _repository.check_manual_start(process_key)
+    return start_instance(process_key, starter_id=starter_id, data=data, business_key=business_key)
 
 
 def complete_task(

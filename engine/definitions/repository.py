@@ -18,7 +18,7 @@ from weakref import WeakKeyDictionary
 
 from sqlalchemy import Engine, bindparam, select
 
-from engine.definitions import parsing
+from engine.definitions import parsing, start_kinds
 from engine.definitions.models import ProcessDefinition, ProcessVersion
 from engine.definitions.validation import ValidatedFiles, validate_files
 from engine.errors import EngineError
@@ -26,7 +26,7 @@ from engine.registry import ServiceRegistry
 from engine.sandbox import make_script_engine
 from services import clock
 from services.db import db
-from services.errors import NotFound
+from services.errors import Forbidden, NotFound
 
 SPEC_CACHE_SIZE = 64
 
@@ -53,6 +53,8 @@ class DefinitionSummary:
     deployed_at: Any
     deployed_by_id: int | None
     comment: str
+    # A person may start it (a plain start event, not a shared called piece): see start_kinds.
+    manual_start: bool = True
 
 
 @dataclass
@@ -192,6 +194,19 @@ def latest_version_id(key: str) -> int:
     return version_id
 
 
+def _start_kind(version: ProcessVersion) -> start_kinds.StartKind:
+    return start_kinds.start_kind(version.key, version.checksum, version.files)
+
+
+def check_manual_start(key: str) -> None:
+    """Refuse (``Forbidden``, Chinese reason) starting ``key`` by hand when its latest version
+    starts by a message or timer, or is only called by other processes."""
+    version = latest_version(key)
+    kind = _start_kind(version)
+    if not kind.manual:
+        raise Forbidden(f"流程“{version.name}”{kind.refusal()}，不能手工发起", process_key=key)
+
+
 def get_version(version_id: int) -> ProcessVersion:
     """A version by id."""
     version = db.session.get(ProcessVersion, version_id)
@@ -223,6 +238,7 @@ def list_definitions() -> list[DefinitionSummary]:
                 deployed_at=latest.deployed_at,
                 deployed_by_id=latest.deployed_by_id,
                 comment=latest.comment,
+                manual_start=_start_kind(latest).manual,
             )
         )
     return summaries

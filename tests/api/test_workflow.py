@@ -183,3 +183,13 @@ def test_inbox_filters_by_the_unit_of_the_instance(client, org):
     assert ids(org.clerk.unit_id + 1000) == []
     bad = clerk.get("/tasks", query_string={"unit_id": "x"})
     assert bad.status_code == 422
+
+
+def test_a_timer_started_process_cannot_be_started_through_the_api(client, org):
+    timer_bpmn = BPMN_DIR.parents[1] / "engine" / "timers" / "bpmn" / "timers_hourly.bpmn"
+    assert caller(client, "analyst").deploy(timer_bpmn).status_code == 201
+    refused = caller(client, "clerk").post(
+        "/process-instances", json={"process_key": "timers_hourly"}
+    )
+    assert refused.status_code == 403
+    assert "由定时器按时自动启动，不能手工发起" in refused.get_json()["error"]["message"]

@@ -20,7 +20,7 @@ def instance_json(instance: api.InstanceView) -> dict[str, object]:
 @bp.post("/process-instances")
 def start_instance() -> tuple[Response, int]:
     body = json_body()
-    instance = api.start_instance(
+    instance = api.start_instance_by_hand(
         required_text(body, "process_key"),
         starter_id=g.user.id,
         data=optional_object(body, "data"),

@@ -120,8 +120,11 @@ DEFINITION_PATHS: dict[str, Any] = {
 INSTANCE_PATHS: dict[str, Any] = {
     "/process-instances": {
         "post": op(
-            "发起流程（最新版本）",
-            {"201": json_content(ref("Instance"), "新实例及其当前任务"), **errors(401, 404, 422)},
+            "发起流程（最新版本；由消息、定时器启动或只供调用的流程不能手工发起：403）",
+            {
+                "201": json_content(ref("Instance"), "新实例及其当前任务"),
+                **errors(401, 403, 404, 422),
+            },
             requestBody=body(
                 obj(
                     {

@@ -15,13 +15,14 @@ from web.workbench import access, bp
 @bp.get("/start")
 @login_required
 def start_list() -> str:
-    return render_template("workbench/start.html", definitions=repository.list_definitions())
+    startable = [d for d in repository.list_definitions() if d.manual_start]
+    return render_template("workbench/start.html", definitions=startable)
 
 
 @bp.post("/start/<key>")
 @login_required
 def start_process(key: str) -> Response:
-    instance = api.start_instance(key, starter_id=g.user.id)
+    instance = api.start_instance_by_hand(key, starter_id=g.user.id)
     db.session.commit()
     mine = [t for t in access.open_tasks(instance.id) if t.assignee_id == g.user.id]
     if mine:
