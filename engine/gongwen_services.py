@@ -443,11 +443,15 @@ def escalate(task: str = "", *, context: dict[str, Any]) -> dict[str, Any]:
         query = query.where(HumanTask.task_spec == task)
     rows = list(db.session.scalars(query))
     office = _office_people(instance.starter_unit_id)
+    notes = []
     for row in rows:
         holders = [row.assignee_id] if row.assignee_id else [c.user_id for c in row.candidates]
         title = f"超期督办：{row.name}（{row.title}）"
         send_in_app(holders, "remind", title, "办理期限已到，请立即办理")
-        send_in_app(office, "escalate", title, _overdue_note(row, holders))
+        notes.append(_overdue_note(row, holders))
+    if rows:  # the office hears once per escalation, however many parallel steps are late
+        title = title if len(rows) == 1 else f"超期督办：{instance.title}"
+        send_in_app(office, "escalate", title[:200], "；".join(notes))
     return {"overdue": [row.id for row in rows], "office": office}
 
 

@@ -89,6 +89,9 @@ class Settings:
     # The retry queue: attempts per message, first delay (doubled after each failure).
     notify_max_attempts: int = 5
     notify_retry_base_seconds: int = 60
+    # The platform's address for links in e-mail/SMS ("https://oa.example.gov.cn"); empty: the
+    # messages carry the path only (/tasks/12).
+    notify_link_base: str = ""
     # External intake API (services/gongwen/intake): senders as
     # "代码=共享密钥@IP或网段,…;…" (kept out of repr()), and how old a signed request may be.
     intake_senders: str = field(default="", repr=False)
@@ -253,6 +256,10 @@ def validate(settings: Settings) -> None:
         ("http://", "https://")
     ):
         raise ConfigError(f"{ENV_PREFIX}NOTIFY_SMS_GATEWAY_URL 应以 http:// 或 https:// 开头")
+    if settings.notify_link_base and not settings.notify_link_base.startswith(
+        ("http://", "https://")
+    ):
+        raise ConfigError(f"{ENV_PREFIX}NOTIFY_LINK_BASE 应以 http:// 或 https:// 开头")
     from services.gongwen.deadlines import parse_deadlines  # local: config imports nothing
 
     parse_deadlines(settings.fawen_deadlines)

@@ -6,16 +6,20 @@ created within the period (Beijing dates, both ends included) of the chosen proc
 - handled: rows completed; their handling time is ``completed_at - created_at``; the average and
   the P90 (nearest rank: the smallest duration not exceeded by 90 % of them) are computed in
   Python, so SQLite and PostgreSQL give the same numbers;
-- overdue: rows completed after their ``due_at``, or still open past it; the rate is overdue
-  over all rows of the group (handled and open);
-- reminders: 催办 by hand (``task_urged`` events naming the row) and by timer (``service_called``
-  events of ``notify.remind`` in the row's instance while the row was open).
+- overdue: rows completed after their ``due_at``, or still open past it, or escalated as overdue
+  (``gongwen.escalate``: a step whose 办理期限 is a boundary timer of the process, such as 收文
+  承办 by the registered date, has no ``due_at``); the rate is overdue over all rows of the group
+  (handled and open);
+- reminders: 催办 by hand (``task_urged`` events naming the row), by timer (``service_called``
+  events of ``notify.remind`` in the row's instance while the row was open) and the 超期督办 an
+  escalation sends to the row's people.
 
 The unit of a row is its person's unit; its person is who completed it, else its assignee.
 """
 
 from __future__ import annotations
 
+import json
 import math
 from collections import defaultdict
 from collections.abc import Collection, Iterable
@@ -33,6 +37,7 @@ from services.org.models import User
 BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
 GROUPINGS = ("node", "unit", "person")
 REMIND_SERVICE = "notify.remind"
+ESCALATE_SERVICE = "gongwen.escalate"
 MAX_DAYS = 3660
 
 
@@ -90,7 +95,7 @@ def task_analysis(query: AnalysisQuery) -> list[NodeStats]:
     """The statistics of ``query``, ordered by process, node, unit and person."""
     _check(query)
     rows = _rows(query)
-    reminders = _reminders(rows)
+    reminders, escalated = _reminders(rows)
     units = _units({_person(row) for row in rows} - {None})
     now = clock.now()
     groups: dict[tuple[str, str, int | None, int | None], _Group] = defaultdict(_Group)
@@ -98,7 +103,7 @@ def task_analysis(query: AnalysisQuery) -> list[NodeStats]:
         person = _person(row)
         unit = units.get(person) if person is not None else None
         key = _key(query.group_by, row, unit, person)
-        _add(groups[key], row, now, reminders.get(row.id, 0))
+        _add(groups[key], row, now, reminders.get(row.id, 0), row.id in escalated)
     return [_stats(key, group) for key, group in sorted(groups.items(), key=_order)]
 
 
@@ -154,7 +159,7 @@ def _key(
     return (row.process_key, row.task_spec, None, None)
 
 
-def _add(group: _Group, row: HumanTask, now: datetime, reminders: int) -> None:
+def _add(group: _Group, row: HumanTask, now: datetime, reminders: int, escalated: bool) -> None:
     group.name = row.name
     group.total += 1
     group.reminders += reminders
@@ -163,21 +168,26 @@ def _add(group: _Group, row: HumanTask, now: datetime, reminders: int) -> None:
     if row.completed_at is not None:
         completed = clock.as_utc(row.completed_at)
         group.durations.append((completed - created).total_seconds())
-        group.overdue += due is not None and completed > due
+        group.overdue += escalated or (due is not None and completed > due)
     else:
-        group.overdue += due is not None and now > due
+        group.overdue += escalated or (due is not None and now > due)
 
 
-def _reminders(rows: list[HumanTask]) -> dict[int, int]:
-    """How many reminders each row got (by hand or by timer while it was open)."""
+def _reminders(rows: list[HumanTask]) -> tuple[dict[int, int], set[int]]:
+    """How many reminders each row got (by hand, by timer or by an escalation while it was
+    open), and the rows an escalation found overdue."""
     counts: dict[int, int] = defaultdict(int)
+    escalated: set[int] = set()
     by_instance: dict[int, list[HumanTask]] = defaultdict(list)
     for row in rows:
         by_instance[row.instance_id].append(row)
     for event in _reminder_events(by_instance):
-        for row in _reminded_rows(event, by_instance[event.instance_id]):
+        reminded = _reminded_rows(event, by_instance[event.instance_id])
+        for row in reminded:
             counts[row.id] += 1
-    return counts
+        if (event.data or {}).get("service") == ESCALATE_SERVICE:
+            escalated.update(row.id for row in reminded)
+    return counts, escalated
 
 
 def _reminder_events(by_instance: dict[int, list[HumanTask]]) -> Iterable[InstanceEvent]:
@@ -194,10 +204,25 @@ def _reminded_rows(event: InstanceEvent, rows: list[HumanTask]) -> list[HumanTas
     data = event.data or {}
     if event.kind == "task_urged":
         return [row for row in rows if row.id == data.get("task_id")]
-    if data.get("service") != REMIND_SERVICE:
+    service = data.get("service")
+    if service not in (REMIND_SERVICE, ESCALATE_SERVICE):
         return []
     at = clock.as_utc(event.at)
-    return [row for row in rows if _open_at(row, at)]
+    open_rows = [row for row in rows if _open_at(row, at)]
+    if service == ESCALATE_SERVICE:
+        named = _escalated_ids(data.get("result"))
+        return open_rows if named is None else [row for row in open_rows if row.id in named]
+    return open_rows
+
+
+def _escalated_ids(result: object) -> set[int] | None:
+    """The row ids an escalation's result names (``{"overdue": [ids], ...}``); None when the
+    stored summary cannot tell (cut at its length limit)."""
+    try:
+        overdue = json.loads(result).get("overdue") if isinstance(result, str) else None
+    except (ValueError, AttributeError):
+        return None
+    return {i for i in overdue if isinstance(i, int)} if isinstance(overdue, list) else None
 
 
 def _open_at(row: HumanTask, at: datetime) -> bool:

@@ -278,6 +278,11 @@ def _fire(timer_id: int, instance_id: int, worker: str) -> bool:
     # Under the instance lock: a row cancelled or taken over meanwhile is not ours to fire.
     if row.status != "claimed" or row.claimed_by != worker or instance.status != "running":
         return False
+    if clock.as_utc(row.due_at) > clock.now():
+        # Spiff fires every due timer of an instance whenever it runs: a round of this cycle
+        # timer went out meanwhile (another timer of the instance fired first) and moved it on.
+        row.status, row.claimed_by = "pending", None
+        return False
     open_rows = runtime._open_rows(instance.id)
     with db.session.no_autoflush:
         step = runtime._load(instance)
