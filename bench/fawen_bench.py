@@ -17,19 +17,12 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
-from flask import Flask
-from sqlalchemy import create_engine, text
-
-import migrations
-from bench.report import run_and_report, summary_ms
+from bench.app_setup import database_url, migrated_app
+from bench.report import bench_main, bench_parser, summary_ms
 from bench.seal_bench import timed
 from engine import api
-from services.config import load_settings
 from services.convert import libreoffice
 from services.convert.libreoffice import WarmConverter
 from services.db import db
@@ -40,33 +33,8 @@ from services.seal.placement import placement_over_date
 from services.seal.sign import SEAL_STEP, SealUse, sign_pdf
 from tests.gongwen.fawen_helpers import City, act, draft_data, issue, load_city, review_and_sign
 from tests.support.pgcluster import PgCluster
-from web.app import create_app
 
 BODY = "<p>为切实加强校园安全工作，经研究，现就有关事项函告如下。</p>" * 6
-
-
-@contextmanager
-def platform(backend: str, workdir: Path, cluster: PgCluster | None) -> Iterator[Flask]:
-    """A migrated database with the demo city, a seal for 市教育局 and 发文 deployed."""
-    if backend == "sqlite":
-        url = f"sqlite:///{workdir / 'bench.sqlite3'}"
-    else:
-        assert cluster is not None
-        name = f"fawen_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(cluster.url(), isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
-        url = cluster.url(name)
-    settings = load_settings(
-        environ={}, database_url=url, var_dir=workdir / "var", secret_key="f" * 40
-    )
-    app = create_app(settings)
-    with app.app_context():
-        migrations.upgrade_to_head(db.engine)
-        yield app
-        db.session.remove()
-        db.engine.dispose()
 
 
 def run_instance(city: City, n: int) -> tuple[float, int]:
@@ -87,22 +55,21 @@ def run_instance(city: City, n: int) -> tuple[float, int]:
 
 
 def bench_backend(backend: str, args: argparse.Namespace, cluster: PgCluster | None) -> dict:
-    with (
-        tempfile.TemporaryDirectory(prefix=f"fawen-{backend}-") as tmp,
-        platform(backend, Path(tmp), cluster),
-    ):
-        city = load_city()
-        run_instance(city, 0)  # warms the converter pool and the spec cache
-        samples, ids = [], []
-        for n in range(1, args.instances + 1):
-            took, document_id = run_instance(city, n)
-            samples.append(took)
-            ids.append(document_id)
-        result = {"backend": backend, "instances": samples}
-        if backend == "sqlite":
-            result |= bench_documents(city, ids, Path(tmp), args.docs)
-        libreoffice.shutdown()
-        return result
+    with tempfile.TemporaryDirectory(prefix=f"fawen-{backend}-") as tmp:
+        work = Path(tmp)
+        with migrated_app(database_url(backend, work, cluster, "fawen"), work / "var"):
+            city = load_city()  # the demo city, a seal for 市教育局 and 发文 deployed
+            run_instance(city, 0)  # warms the converter pool and the spec cache
+            samples, ids = [], []
+            for n in range(1, args.instances + 1):
+                took, document_id = run_instance(city, n)
+                samples.append(took)
+                ids.append(document_id)
+            result = {"backend": backend, "instances": samples}
+            if backend == "sqlite":
+                result |= bench_documents(city, ids, work, args.docs)
+            libreoffice.shutdown()
+            return result
 
 
 def bench_documents(city: City, ids: list[int], work: Path, count: int) -> dict:
@@ -172,19 +139,10 @@ def markdown(results: list[dict], args: argparse.Namespace) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser = bench_parser(__doc__)
     parser.add_argument("--instances", type=int, default=10)
     parser.add_argument("--docs", type=int, default=20)
-    parser.add_argument("--no-write", action="store_true", help="print only")
-    args = parser.parse_args()
-    run_and_report(
-        args.backends,
-        lambda backend, cluster: bench_backend(backend, args, cluster),
-        lambda results: markdown(results, args),
-        "发文（bench/fawen_bench.py）",
-        write=not args.no_write,
-    )
+    bench_main(parser, bench_backend, markdown, "发文（bench/fawen_bench.py）")
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ results of different scripts (and runs on different days) stay side by side.
 
 from __future__ import annotations
 
+import argparse
 import os
 import platform
 import re
@@ -124,3 +125,28 @@ def run_and_report(
     print(report)
     if write:
         write_section(section, report)
+
+
+def bench_parser(description: str | None) -> argparse.ArgumentParser:
+    """A parser with the options every bench takes: ``--backends`` and ``--no-write``."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--no-write", action="store_true", help="print only")
+    return parser
+
+
+def bench_main(
+    parser: argparse.ArgumentParser,
+    run_backend: Callable[[str, argparse.Namespace, Any], Any],
+    render: Callable[[list[Any], argparse.Namespace], str],
+    section: str,
+) -> None:
+    """Parse the command line (a ``bench_parser``), run every backend and report them."""
+    args = parser.parse_args()
+    run_and_report(
+        args.backends,
+        lambda backend, cluster: run_backend(backend, args, cluster),
+        lambda results: render(results, args),
+        section,
+        write=not args.no_write,
+    )

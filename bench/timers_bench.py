@@ -15,29 +15,26 @@ import multiprocessing
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import migrations
-from bench.report import run_and_report
+from bench.app_setup import database_url, make_app, migrated_app
+from bench.report import bench_main, bench_parser
 from engine import api
 from engine.definitions import repository
 from engine.runtime.models import HumanTask, InstanceEvent
 from engine.runtime.wait_models import EngineTimer
 from services import clock
-from services.config import load_settings
 from services.db import db
 from services.org import admin, directory
 from tests.support.pgcluster import PgCluster
-from web.app import create_app
 
 T0 = datetime(2025, 3, 3, 1, 0, tzinfo=UTC)
 KEY = "bench_timer"
@@ -62,37 +59,16 @@ BPMN = f"""<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
-def make_app(url: str, var_dir: Path) -> Any:
-    settings = load_settings(environ={}, database_url=url, var_dir=var_dir, secret_key="b" * 40)
-    return create_app(settings)
-
-
-def database_url(backend: str, workdir: Path, cluster: PgCluster | None) -> str:
-    if backend == "sqlite":
-        return f"sqlite:///{workdir / 'timers.sqlite3'}"
-    assert cluster is not None
-    name = f"bench_timers_{uuid.uuid4().hex[:8]}"
-    admin_engine = create_engine(cluster.url(), isolation_level="AUTOCOMMIT")
-    with admin_engine.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin_engine.dispose()
-    return cluster.url(name)
-
-
 @contextmanager
 def platform(url: str, workdir: Path) -> Iterator[Any]:
     """Migrated database, one user, the timer process deployed; app context pushed."""
-    app = make_app(url, workdir / "var")
-    with app.app_context():
-        migrations.upgrade_to_head(db.engine)
+    with migrated_app(url, workdir / "var") as app:
         directory.ensure_reference_data()
         unit = admin.create_unit("bench", "基准测试单位", "基准单位", parent_id=None)
         admin.create_user("bench_starter", "张拟稿", unit.id)
         repository.deploy({f"{KEY}.bpmn": BPMN.encode()}, deployed_by=None, comment="bench")
         db.session.commit()
         yield app
-        db.session.remove()
-        db.engine.dispose()
 
 
 def start_instances(count: int) -> float:
@@ -192,7 +168,7 @@ def check_exactly_once(count: int) -> dict[str, int]:
 def run_backend(backend: str, args: argparse.Namespace, cluster: PgCluster | None) -> dict:
     with tempfile.TemporaryDirectory(prefix="oa-timers-bench-") as tmp:
         workdir = Path(tmp)
-        url = database_url(backend, workdir, cluster)
+        url = database_url(backend, workdir, cluster, "bench_timers")
         with platform(url, workdir):
             setup = start_instances(args.timers)
             db.session.remove()
@@ -238,19 +214,10 @@ def markdown(results: list[dict], args: argparse.Namespace) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser = bench_parser(__doc__)
     parser.add_argument("--timers", type=int, default=10_000)
     parser.add_argument("--processes", type=int, default=2)
-    parser.add_argument("--no-write", action="store_true", help="print only")
-    args = parser.parse_args()
-    run_and_report(
-        args.backends,
-        lambda backend, cluster: run_backend(backend, args, cluster),
-        lambda results: markdown(results, args),
-        "定时器",
-        write=not args.no_write,
-    )
+    bench_main(parser, run_backend, markdown, "定时器")
 
 
 if __name__ == "__main__":

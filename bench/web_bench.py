@@ -27,20 +27,18 @@ from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, insert, text
+from sqlalchemy import insert, text
 
-import migrations
-from bench.report import run_and_report, summary_ms
+from bench.app_setup import database_url, migrated_app
+from bench.report import bench_main, bench_parser, summary_ms
 from engine import api, forms
 from engine.definitions import repository
 from engine.runtime.models import HumanTask
 from services.auth import accounts
-from services.config import load_settings
 from services.db import db
 from services.org import admin, directory
 from tests.auth.helpers import login
 from tests.support.pgcluster import PgCluster
-from web.app import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "Bench#Web2025"
@@ -69,38 +67,19 @@ def wide_form() -> dict[str, Any]:
 @contextmanager
 def platform(backend: str, workdir: Path, cluster: PgCluster | None) -> Iterator[Flask]:
     """A migrated database, the product forms plus the wide one, 请假 deployed."""
-    url = _database_url(backend, workdir, cluster)
-    settings = load_settings(
-        environ={}, database_url=url, var_dir=workdir / "var", secret_key="w" * 40
-    )
-    app = create_app(settings)
     form_dir = workdir / "forms"
     form_dir.mkdir()
     for path in (ROOT / "forms").glob("*.json"):
         (form_dir / path.name).write_bytes(path.read_bytes())
     (form_dir / f"{WIDE_FORM}.json").write_text(json.dumps(wide_form(), ensure_ascii=False))
-    with app.app_context(), forms.use_forms_dir(form_dir):
-        migrations.upgrade_to_head(db.engine)
+    url = database_url(backend, workdir, cluster, "webbench")
+    with migrated_app(url, workdir / "var") as app, forms.use_forms_dir(form_dir):
         directory.ensure_reference_data()
         accounts.create_admin("bench_admin", "管理员", PASSWORD)
         bpmn = ROOT / "processes" / "qingjia.bpmn"
         repository.deploy({bpmn.name: bpmn.read_bytes()}, deployed_by=None, comment="bench")
         db.session.commit()
         yield app
-        db.session.remove()
-        db.engine.dispose()
-
-
-def _database_url(backend: str, workdir: Path, cluster: PgCluster | None) -> str:
-    if backend == "sqlite":
-        return f"sqlite:///{workdir / 'web_bench.sqlite3'}"
-    assert cluster is not None
-    name = f"webbench_{uuid.uuid4().hex[:8]}"
-    engine = create_engine(cluster.url(), isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    engine.dispose()
-    return cluster.url(name)
 
 
 def make_person(username: str, name: str, unit_id: int) -> int:
@@ -222,20 +201,11 @@ def markdown(results: list[dict], args: argparse.Namespace) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser = bench_parser(__doc__)
     parser.add_argument("--samples", type=int, default=200)
     parser.add_argument("--rows", type=int, default=50_000)
     parser.add_argument("--mine", type=int, default=5_000)
-    parser.add_argument("--no-write", action="store_true", help="print only")
-    args = parser.parse_args()
-    run_and_report(
-        args.backends,
-        lambda backend, cluster: run_backend(backend, args, cluster),
-        lambda results: markdown(results, args),
-        "Web 工作台（bench/web_bench.py）",
-        write=not args.no_write,
-    )
+    bench_main(parser, run_backend, markdown, "Web 工作台（bench/web_bench.py）")
 
 
 if __name__ == "__main__":

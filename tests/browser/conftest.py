@@ -15,13 +15,15 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, ViewportSize, sync_playwright
 
+from engine.definitions import repository
 from services.auth import accounts
 from services.db import db
-from tests.org.factories import make_user
+from tests.org.factories import make_department, make_unit, make_user
 from tests.support.browser import (
     DESKTOP_VIEWPORT,
     PHONE_VIEWPORT,
@@ -34,6 +36,7 @@ from tests.support.live_server import LiveServer, serve
 ADMIN_PASSWORD = "Jiangcheng#Admin2025"
 
 HERE = Path(__file__).resolve().parent
+QINGJIA_BPMN = HERE.parents[1] / "processes" / "qingjia.bpmn"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -133,3 +136,50 @@ def system_admin(live_server: LiveServer) -> str:
         accounts.create_admin("sysadmin", "系统管理员", ADMIN_PASSWORD)
         db.session.commit()
     return "sysadmin"
+
+
+@pytest.fixture
+def signed_in(page: Page, system_admin: str, add_user: Callable[..., int]) -> Callable[..., int]:
+    """``signed_in(username, name, password, roles=...)`` adds the user (as ``add_user``) and
+    logs ``page`` in as them; returns the user's id."""
+
+    def sign_in(username: str, name: str, password: str, **options: Any) -> int:
+        user_id = add_user(username, name, password, **options)
+        log_in(page, username, password)
+        return user_id
+
+    return sign_in
+
+
+@pytest.fixture
+def qingjia_department(live_server: LiveServer, system_admin: str) -> Callable[..., dict[str, int]]:
+    """``qingjia_department(password, (username, name, position), ...)`` puts the people in
+    市财政局 综合科 with that password, deploys 请假 and commits; returns their ids by username."""
+
+    def create(password: str, *people: tuple[str, str, str]) -> dict[str, int]:
+        with live_server.app_context():
+            department = make_department("综合科", unit=make_unit("市财政局"))
+            ids = {}
+            for username, name, position in people:
+                user = make_user(username, department=department, position=position, name=name)
+                accounts.set_password(user, password, must_change=False)
+                ids[username] = user.id
+            files = {QINGJIA_BPMN.name: QINGJIA_BPMN.read_bytes()}
+            repository.deploy(files, deployed_by=None, comment="browser test")
+            db.session.commit()
+        return ids
+
+    return create
+
+
+def log_out(page: Page) -> None:
+    """Press 退出 and wait for the login page."""
+    with page.expect_navigation():
+        page.get_by_role("button", name="退出").click()
+
+
+def open_start_form(page: Page, process_name: str) -> None:
+    """From any page: 待办中心 -> 发起流程 -> 发起“process_name”."""
+    page.get_by_role("link", name="待办中心", exact=True).click()
+    page.get_by_role("link", name="发起流程").click()
+    page.get_by_role("button", name=f"发起“{process_name}”").click()

@@ -13,43 +13,25 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from engine import api
-from engine.definitions import repository
-from services.auth import accounts
-from services.db import db
+from tests.browser.conftest import log_out, open_start_form
 from tests.files.helpers import PDF, signature_image
-from tests.org.factories import make_department, make_unit, make_user
 from tests.support.live_server import LiveServer
 
 PASSWORD = "Qingjia#2025ok"
-PROCESSES = Path(__file__).resolve().parents[2] / "processes"
 PROOF = "病假证明.pdf"
 REASON = "请补充医院盖章的病假证明原件扫描件"
 OPINION = "同意，病假期间工作由赵科员交接。"
 
 
 @pytest.fixture
-def office(live_server: LiveServer, system_admin: str) -> dict[str, int]:
+def office(qingjia_department: Callable[..., dict[str, int]]) -> dict[str, int]:
     """A clerk, a colleague to hand work over to and their head; 请假 deployed."""
-    with live_server.app_context():
-        department = make_department("综合科", unit=make_unit("市财政局", short_name="市财政局"))
-        ids = {}
-        for username, name, position in (
-            ("clerk", "张科员", "staff"),
-            ("colleague", "赵科员", "staff"),
-            ("depthead", "李科长", "dept_head"),
-        ):
-            user = make_user(username, department=department, position=position, name=name)
-            accounts.set_password(user, PASSWORD, must_change=False)
-            ids[username] = user.id
-        files = {"qingjia.bpmn": (PROCESSES / "qingjia.bpmn").read_bytes()}
-        repository.deploy(files, deployed_by=None, comment="browser test")
-        db.session.commit()
-    return ids
-
-
-def _log_out(page: Page) -> None:
-    with page.expect_navigation():
-        page.get_by_role("button", name="退出").click()
+    return qingjia_department(
+        PASSWORD,
+        ("clerk", "张科员", "staff"),
+        ("colleague", "赵科员", "staff"),
+        ("depthead", "李科长", "dept_head"),
+    )
 
 
 def _open_todo(page: Page, step: str) -> None:
@@ -99,16 +81,14 @@ def test_clerk_story(
 ) -> None:
     login(page, "depthead", PASSWORD)
     _upload_signature(page)
-    _log_out(page)
+    log_out(page)
 
     login(page, "clerk", PASSWORD)
-    page.get_by_role("link", name="待办中心", exact=True).click()
-    page.get_by_role("link", name="发起流程").click()
-    page.get_by_role("button", name="发起“请假申请”").click()
+    open_start_form(page, "请假申请")
     _fill_application(page, tmp_path)
     page.get_by_role("button", name="提交").click()
     expect(page.locator(".flash-success")).to_contain_text("已提交")
-    _log_out(page)
+    log_out(page)
 
     login(page, "depthead", PASSWORD)
     expect(page.locator(".todo-count")).to_have_text("1")
@@ -116,7 +96,7 @@ def test_clerk_story(
     expect(page.get_by_text("发烧就医").first).to_be_visible()
     expect(page.locator(".wb-attachments").get_by_role("link", name=PROOF)).to_be_visible()
     _send_back(page)
-    _log_out(page)
+    log_out(page)
 
     login(page, "clerk", PASSWORD)
     _open_todo(page, "填写申请")
@@ -129,7 +109,7 @@ def test_clerk_story(
     page.get_by_label("请假天数").fill("3")
     page.get_by_role("button", name="提交").click()
     expect(page.locator(".flash-success")).to_contain_text("已提交")
-    _log_out(page)
+    log_out(page)
 
     login(page, "depthead", PASSWORD)
     _open_todo(page, "部门负责人审批")

@@ -38,16 +38,10 @@ def _set(page: Page, label: str, value: str) -> None:
 
 
 def test_analyst_edits_validates_and_deploys_v2(
-    page: Page,
-    live_server: LiveServer,
-    system_admin: str,
-    add_user: Callable[..., int],
-    login: Callable[[Page, str, str], None],
-    tmp_path: Path,
+    page: Page, live_server: LiveServer, signed_in: Callable[..., int], tmp_path: Path
 ) -> None:
-    add_user("sheji", "王设计", PASSWORD, roles=(ANALYST,))
     _deploy_v1(live_server)
-    login(page, "sheji", PASSWORD)
+    signed_in("sheji", "王设计", PASSWORD, roles=(ANALYST,))
     page.get_by_role("link", name="流程设计").click()
     qingjia_row = page.get_by_role("row").filter(has_text="qingjia.bpmn")
     qingjia_row.get_by_role("link", name="在建模器中打开").first.click()
@@ -83,14 +77,9 @@ def test_analyst_edits_validates_and_deploys_v2(
 
 
 def test_service_task_operator_and_draft_round_trip(
-    page: Page,
-    live_server: LiveServer,
-    system_admin: str,
-    add_user: Callable[..., int],
-    login: Callable[[Page, str, str], None],
+    page: Page, signed_in: Callable[..., int]
 ) -> None:
-    add_user("sheji", "王设计", PASSWORD, roles=(ANALYST,))
-    login(page, "sheji", PASSWORD)
+    signed_in("sheji", "王设计", PASSWORD, roles=(ANALYST,))
     page.goto("/studio/")
     page.get_by_label("流程标识").fill("chuchai")
     page.get_by_label("流程名称").fill("出差审批")
@@ -124,14 +113,8 @@ def test_service_task_operator_and_draft_round_trip(
     )
 
 
-def test_form_json_editor_previews_live(
-    page: Page,
-    system_admin: str,
-    add_user: Callable[..., int],
-    login: Callable[[Page, str, str], None],
-) -> None:
-    add_user("sheji", "王设计", PASSWORD, roles=(ANALYST,))
-    login(page, "sheji", PASSWORD)
+def test_form_json_editor_previews_live(page: Page, signed_in: Callable[..., int]) -> None:
+    signed_in("sheji", "王设计", PASSWORD, roles=(ANALYST,))
     page.goto("/studio/")
     page.get_by_role("link", name="qingjia_apply").click()
     preview = page.locator("#form-preview")

@@ -4,44 +4,24 @@ in 待办, sees the diagram with the current step marked, and approves it. Phone
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from engine import api
-from engine.definitions import repository
-from services.auth import accounts
 from services.db import db
-from tests.org.factories import make_department, make_unit, make_user
+from tests.browser.conftest import log_out, open_start_form
 from tests.support.live_server import LiveServer
 
 PASSWORD = "Qingjia#2025ok"
-PROCESSES = Path(__file__).resolve().parents[2] / "processes"
 
 
 @pytest.fixture
-def qingjia_office(live_server: LiveServer, system_admin: str) -> dict[str, int]:
+def qingjia_office(qingjia_department: Callable[..., dict[str, int]]) -> dict[str, int]:
     """A clerk and the head of the same department; 请假 deployed."""
-    with live_server.app_context():
-        department = make_department("综合科", unit=make_unit("市财政局"))
-        ids = {}
-        for username, name, position in (
-            ("clerk", "张科员", "staff"),
-            ("depthead", "李科长", "dept_head"),
-        ):
-            user = make_user(username, department=department, position=position, name=name)
-            accounts.set_password(user, PASSWORD, must_change=False)
-            ids[username] = user.id
-        files = {"qingjia.bpmn": (PROCESSES / "qingjia.bpmn").read_bytes()}
-        repository.deploy(files, deployed_by=None, comment="browser test")
-        db.session.commit()
-    return ids
-
-
-def _log_out(page: Page) -> None:
-    with page.expect_navigation():
-        page.get_by_role("button", name="退出").click()
+    return qingjia_department(
+        PASSWORD, ("clerk", "张科员", "staff"), ("depthead", "李科长", "dept_head")
+    )
 
 
 def test_clerk_submits_and_head_approves(
@@ -51,9 +31,7 @@ def test_clerk_submits_and_head_approves(
     login: Callable[[Page, str, str], None],
 ) -> None:
     login(page, "clerk", PASSWORD)
-    page.get_by_role("link", name="待办中心", exact=True).click()
-    page.get_by_role("link", name="发起流程").click()
-    page.get_by_role("button", name="发起“请假申请”").click()
+    open_start_form(page, "请假申请")
     expect(page.get_by_role("heading", name="请假申请：填写")).to_be_visible()
     page.get_by_label("请假类型").select_option("事假")
     page.get_by_label("开始日期").fill("2026-12-01")
@@ -61,7 +39,7 @@ def test_clerk_submits_and_head_approves(
     page.get_by_label("请假事由").fill("陪同家人就医")
     page.get_by_role("button", name="提交").click()
     expect(page.locator(".flash-success")).to_contain_text("已提交")
-    _log_out(page)
+    log_out(page)
 
     login(page, "depthead", PASSWORD)
     expect(page.locator(".todo-count")).to_have_text("1")

@@ -9,12 +9,12 @@ from typing import Any
 from flask import Response, g, jsonify
 
 from engine import api
-from services.db import db
 from services.errors import ValidationFailed
 from web.api import bp, serialize
 from web.api.access import visible_task
 from web.api.instances import instance_json
-from web.api.payload import json_body, optional_int, optional_text, required_text
+from web.api.payload import optional_int, optional_text, required_text
+from web.api.tasks import committed, task_body
 
 POSITIONS = ("before", "after")
 
@@ -34,36 +34,31 @@ def return_targets(task_id: int) -> Response:
 
 @bp.post("/tasks/<int(max=2147483647):task_id>/send-back")
 def send_back(task_id: int) -> Response:
-    visible_task(task_id, g.user)
-    body = json_body()
+    body = task_body(task_id)
     instance = api.send_back(
         task_id,
         actor_id=g.user.id,
         target_task_spec=required_text(body, "target_task_spec"),
         reason=required_text(body, "reason"),
     )
-    db.session.commit()
-    return jsonify(instance_json(instance))
+    return committed(instance_json(instance))
 
 
 @bp.post("/tasks/<int(max=2147483647):task_id>/reassign")
 def reassign(task_id: int) -> Response:
-    visible_task(task_id, g.user)
-    body = json_body()
+    body = task_body(task_id)
     task = api.reassign_task(
         task_id,
         actor_id=g.user.id,
         to_user_id=_user_id(body, "to_user_id"),
         reason=required_text(body, "reason"),
     )
-    db.session.commit()
-    return jsonify(serialize.task(task))
+    return committed(serialize.task(task))
 
 
 @bp.post("/tasks/<int(max=2147483647):task_id>/add-signer")
 def add_signer(task_id: int) -> Response:
-    visible_task(task_id, g.user)
-    body = json_body()
+    body = task_body(task_id)
     position = optional_text(body, "position", 10) or "before"
     if position not in POSITIONS:
         raise ValidationFailed("加签方式有误", errors={"position": "应为 before 或 after"})
@@ -74,13 +69,10 @@ def add_signer(task_id: int) -> Response:
         position=position,
         reason=required_text(body, "reason"),
     )
-    db.session.commit()
-    return jsonify(serialize.task(task))
+    return committed(serialize.task(task))
 
 
 @bp.post("/tasks/<int(max=2147483647):task_id>/withdraw")
 def withdraw(task_id: int) -> Response:
     visible_task(task_id, g.user)
-    instance = api.withdraw_task(task_id, actor_id=g.user.id)
-    db.session.commit()
-    return jsonify(instance_json(instance))
+    return committed(instance_json(api.withdraw_task(task_id, actor_id=g.user.id)))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Response, g, jsonify, request
 
 from engine import api
@@ -13,6 +15,18 @@ from web.api import bp, serialize
 from web.api.access import visible_task
 from web.api.instances import instance_json
 from web.api.payload import json_body, optional_int, optional_object, query_int, query_text
+
+
+def task_body(task_id: int) -> dict[str, Any]:
+    """The JSON body of a request acting on the task, once the caller may see the task."""
+    visible_task(task_id, g.user)
+    return json_body()
+
+
+def committed(payload: Any) -> Response:
+    """Commit the request's transaction, then answer with ``payload`` as JSON."""
+    db.session.commit()
+    return jsonify(payload)
 
 
 @bp.get("/tasks")
@@ -45,20 +59,16 @@ def get_task(task_id: int) -> Response:
 @bp.post("/tasks/<int(max=2147483647):task_id>/claim")
 def claim_task(task_id: int) -> Response:
     visible_task(task_id, g.user)
-    task = api.claim_task(task_id, g.user.id)
-    db.session.commit()
-    return jsonify(serialize.task(task))
+    return committed(serialize.task(api.claim_task(task_id, g.user.id)))
 
 
 @bp.post("/tasks/<int(max=2147483647):task_id>/complete")
 def complete_task(task_id: int) -> Response:
-    visible_task(task_id, g.user)
-    body = json_body()
+    body = task_body(task_id)
     instance = api.complete_task(
         task_id,
         actor_id=g.user.id,
         data=optional_object(body, "data"),
         expected_revision=optional_int(body, "expected_revision"),
     )
-    db.session.commit()
-    return jsonify(instance_json(instance))
+    return committed(instance_json(instance))

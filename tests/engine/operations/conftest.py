@@ -8,11 +8,10 @@ from pathlib import Path
 import pytest
 
 from engine import forms
-from services.db import db
 from services.org.models import User
 from services.org.roles import SYSADMIN
 from tests.engine.operations.helpers import deploy_ops
-from tests.org.factories import make_unit, make_user
+from tests.engine.runtime.conftest import make_office
 
 RUNTIME_FORMS = Path(__file__).parent.parent / "runtime" / "forms"
 
@@ -29,17 +28,7 @@ class Staff:
 
 @pytest.fixture
 def staff(app) -> Staff:
-    unit = make_unit("市政府办公室")
-    found = Staff(
-        starter=make_user("zhang", unit, name="张三"),
-        reviewer=make_user("li", unit, name="李四"),
-        approver=make_user("zhao", unit, name="赵六"),
-        helper=make_user("qian", unit, name="钱七"),
-        outsider=make_user("wang", unit, name="王五"),
-        admin=make_user("root", unit, name="管理员", roles=(SYSADMIN,)),
-    )
-    db.session.commit()
-    return found
+    return make_office(Staff, admin=(SYSADMIN,))
 
 
 @pytest.fixture

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -13,6 +15,30 @@ from engine.runtime.models import ProcessInstance
 from services.db import db
 from services.org.models import User
 from tests.org.factories import make_unit, make_user
+
+Office = TypeVar("Office")
+
+# Who plays each part in the engine tests: (username, name), all in one 市政府办公室.
+CAST = {
+    "starter": ("zhang", "张三"),
+    "reviewer": ("li", "李四"),
+    "approver": ("zhao", "赵六"),
+    "helper": ("qian", "钱七"),
+    "outsider": ("wang", "王五"),
+    "admin": ("root", "管理员"),
+}
+
+
+def make_office(cls: type[Office], **roles: tuple[str, ...]) -> Office:
+    """One user from ``CAST`` per field of the dataclass ``cls``, in field order, committed;
+    ``roles`` grants roles by field name (``admin=(SYSADMIN,)``)."""
+    unit = make_unit("市政府办公室")
+    users = {}
+    for part in dataclasses.fields(cls):  # type: ignore[arg-type]
+        username, name = CAST[part.name]
+        users[part.name] = make_user(username, unit, name=name, roles=roles.get(part.name, ()))
+    db.session.commit()
+    return cls(**users)
 
 
 @dataclass
@@ -24,14 +50,7 @@ class People:
 
 @pytest.fixture
 def people(app) -> People:
-    unit = make_unit("市政府办公室")
-    found = People(
-        starter=make_user("zhang", unit, name="张三"),
-        reviewer=make_user("li", unit, name="李四"),
-        outsider=make_user("wang", unit, name="王五"),
-    )
-    db.session.commit()
-    return found
+    return make_office(People)
 
 
 def make_bare_instance(starter: User, key: str = "bare") -> ProcessInstance:

@@ -10,8 +10,8 @@ from flask import Flask
 from services.db import db
 
 
-def run_in_two_threads(app: Flask, job: Callable[..., int]) -> dict[str, int]:
-    """Run ``job(limit=..., worker_id=...)`` in two threads until idle; totals per worker."""
+def run_in_two_threads(app: Flask, job: Callable[..., int], *, limit: int = 2) -> dict[str, int]:
+    """Run ``job(limit=limit, worker_id=...)`` in two threads until idle; totals per worker."""
     barrier = threading.Barrier(2)
     done: dict[str, int] = {}
     errors: list[BaseException] = []
@@ -21,7 +21,7 @@ def run_in_two_threads(app: Flask, job: Callable[..., int]) -> dict[str, int]:
             with app.app_context():
                 barrier.wait()
                 total = 0
-                while (count := job(limit=2, worker_id=name)) > 0:
+                while (count := job(limit=limit, worker_id=name)) > 0:
                     total += count
                 done[name] = total
                 db.session.remove()

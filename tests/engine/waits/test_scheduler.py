@@ -4,12 +4,9 @@ job function, APScheduler wiring and ``oa scheduler``."""
 from __future__ import annotations
 
 import dataclasses
-import threading
 from collections import Counter
-from collections.abc import Callable
 
 import pytest
-from flask import Flask
 from sqlalchemy import func, select
 
 from engine import api
@@ -18,6 +15,7 @@ from engine.runtime.models import InstanceEvent
 from engine.runtime.wait_models import EngineMessage, EngineTimer
 from services import config
 from services.db import db
+from tests.engine.timers.helpers import run_in_two_threads
 from tests.engine.waits.conftest import deploy
 from tests.engine.waits.helpers import active_specs
 from web.commands.scheduler import scheduler as scheduler_command
@@ -33,33 +31,6 @@ def start_many(people, key: str, count: int, **data) -> list[int]:
     return ids
 
 
-def run_in_two_threads(app: Flask, job: Callable[..., int]) -> dict[str, int]:
-    """Each thread has its own app context (so its own session) and loops until idle."""
-    barrier = threading.Barrier(2)
-    done: dict[str, int] = {}
-    errors: list[BaseException] = []
-
-    def worker(name: str) -> None:
-        try:
-            with app.app_context():
-                barrier.wait()
-                total = 0
-                while (count := job(limit=5, worker_id=name)) > 0:
-                    total += count
-                done[name] = total
-                db.session.remove()
-        except BaseException as exc:  # reported by the main thread
-            errors.append(exc)
-
-    threads = [threading.Thread(target=worker, args=(name,)) for name in ("s1", "s2")]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not errors, errors
-    return done
-
-
 def events_per_instance(kind: str) -> Counter[int]:
     rows = db.session.execute(
         select(InstanceEvent.instance_id, func.count())
@@ -73,7 +44,7 @@ def test_a_timer_fired_by_two_schedulers_fires_exactly_once(app, people, frozen_
     deploy("waits_pause")
     ids = start_many(people, "waits_pause", INSTANCES, wait_for="PT10M")
     frozen_clock.advance(minutes=10)
-    done = run_in_two_threads(app, api.fire_due_timers)
+    done = run_in_two_threads(app, api.fire_due_timers, limit=5)
     assert sum(done.values()) == INSTANCES
     assert events_per_instance("timer_fired") == Counter(dict.fromkeys(ids, 1))
     rows = list(db.session.scalars(select(EngineTimer)))
@@ -91,7 +62,7 @@ def test_a_message_delivered_by_two_schedulers_arrives_exactly_once(app, people)
     for n in range(INSTANCES):
         api.send_message("reply", {"doc_id": n}, {"answer": "同意"}, sender_id=people.starter.id)
     db.session.commit()
-    done = run_in_two_threads(app, api.deliver_messages)
+    done = run_in_two_threads(app, api.deliver_messages, limit=5)
     assert sum(done.values()) == INSTANCES
     assert events_per_instance("message_received") == Counter(dict.fromkeys(ids, 1))
     statuses = set(db.session.scalars(select(EngineMessage.status)))
