@@ -410,23 +410,11 @@ def _flatten(value: Any) -> list[dict[str, Any]]:
 
 
 def file_archive(document_id: int, *, context: dict[str, Any]) -> str:
-    """归档: file the issued document with the process history; returns the 档号.
-
-    A 签报 (direction ``internal``) is never issued or sealed, so it is not filed as a 件: it
-    is only marked ``archived`` once its 签报单 is stored, and the 档号 is empty.
-    """
-    document = _document(document_id, context)
-    actor = _actor(context)
-    if document.direction == "internal":
-        kept = select(DocumentFile.id).where(
-            DocumentFile.document_id == document_id, DocumentFile.kind == "sheet_pdf"
-        )
-        if db.session.scalars(kept).first() is None:
-            raise ValidationFailed("签报单尚未生成，不能归档")
-        documents.update_fields(document_id, {"status": "archived"}, actor_id=actor)
-        return ""
+    """归档: file the finished document (an issued 发文, or a 签报 with its 签报单) with the
+    process history as one 件; returns the 档号."""
+    _document(document_id, context)
     events = [dataclasses.asdict(e) for e in _history.history(context["instance_id"])]
-    record = archive.archive_document(document_id, actor_id=actor, history=events)
+    record = archive.archive_document(document_id, actor_id=_actor(context), history=events)
     return record.archive_code
 
 

@@ -32,6 +32,7 @@ from typing import Any
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
+from engine import deadlines
 from engine.errors import ServiceTaskError
 from engine.registry import ServiceRegistry, default_registry
 from engine.sandbox_limits import (
@@ -203,6 +204,7 @@ HELPERS: dict[str, Any] = {
     "timedelta": timedelta,
     "now": clock.now,
     "today": lambda: clock.now().date(),
+    "workdays": deadlines.workdays,  # ISO duration to N working days on the 工作日历
 }
 
 

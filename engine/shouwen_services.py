@@ -14,6 +14,7 @@ Who acted is read from the task rows, never from process data. Registered names:
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from sqlalchemy import select
@@ -23,6 +24,7 @@ from engine.runtime import circulation
 from engine.runtime import history as _history
 from engine.runtime.models import HumanTask, ProcessInstance
 from services import clock
+from services.archive import service as archive_service
 from services.db import db
 from services.errors import NotFound, ValidationFailed
 from services.gongwen import documents, exchange, intake, shouwen_sheet
@@ -121,14 +123,17 @@ def _receive_intake(instance: ProcessInstance, record_id: int) -> dict[str, Any]
 def _form_values(record: IncomingRecord) -> dict[str, Any]:
     """The 登记 defaults the message payload does not carry. Kept short: the history keeps
     service results only up to a length, and replay needs them whole."""
-    received = documents.beijing_today()
+    received = record.received_date or documents.beijing_today()  # paper: as registered
     return {
         "record_id": record.id,
         "from_unit": record.from_unit,
         "copies": record.document.copies,
         "category": record.category,
+        "receipt_class": record.receipt_class,
         "received_date": received.isoformat(),
-        "deadline": exchange.default_deadline(record.document.urgency, received).isoformat(),
+        "deadline": (
+            record.deadline or exchange.default_deadline(record.document.urgency, received)
+        ).isoformat(),
     }
 
 
@@ -142,6 +147,10 @@ def register(record_id: int, form: dict[str, Any], *, context: dict[str, Any]) -
     """登记: store the fields, take the 收文号, and give the deadline timers their times."""
     record = _record(record_id, context)
     fields = {name: form[name] for name in REGISTER_FIELDS if name in form}
+    # The class is read from the submitted 登记 data: the BPMN's ``form`` predates it.
+    submitted = context.get("data") or {}
+    if isinstance(submitted.get("receipt_class"), str):
+        fields["receipt_class"] = submitted["receipt_class"]
     record = exchange.register(record.id, fields, actor_id=_actor(context, "register"))
     instance = _instance(context)
     instance.business_key = record.receipt_number
@@ -209,13 +218,22 @@ def finish(record_id: int, result: str, reply: str = "", *, context: dict[str, A
 
 
 def archive(record_id: int, *, context: dict[str, Any]) -> str:
-    """归档 of the finished 收文 (the record leaves the active 收文箱); the final 收文处理单 is
-    rendered and kept with the received document."""
-    record = exchange.mark_archived(_record(record_id, context).id)
-    content = processing_content(context["instance_id"])
+    """归档 of the finished 收文: the final 收文处理单 is rendered, then filed with the received
+    document, its 附件 and the process history as one 件 (机构 = the 主办部门); the record
+    leaves the active 收文箱. Returns the 档号."""
+    record = _record(record_id, context)
     actor = _actor(context, "guidang_confirm")
-    shouwen_sheet.store_sheet(record, content, actor_id=actor)
-    return "archived"
+    shouwen_sheet.store_sheet(record, processing_content(context["instance_id"]), actor_id=actor)
+    events = [dataclasses.asdict(e) for e in _history.history(context["instance_id"])]
+    host = (context.get("data") or {}).get("host_department")
+    filed = archive_service.archive_document(
+        record.document_id,
+        actor_id=actor,
+        history=events,
+        department_id=host if isinstance(host, int) else None,
+    )
+    exchange.mark_archived(record.id)
+    return filed.archive_code
 
 
 # Completed steps whose form field goes on the 收文处理单, as (sheet step, field).

@@ -11,6 +11,7 @@ import engine.runtime.incident_models
 import engine.runtime.models
 import engine.runtime.wait_models
 import services.archive.models
+import services.calendar.models
 import services.audit.models
 import services.auth.models
 import services.auth.token_models

@@ -26,6 +26,7 @@ BLUEPRINTS = (
     "web.gongwen:bp",
     "web.shouwen:bp",
     "web.notify:bp",
+    "web.calendar:bp",
 )
 
 

@@ -1,15 +1,16 @@
 """Timer start events: the scheduler starts a new instance at each due time, exactly once.
 
-A process whose start event carries a timer (``timeCycle`` ``'R/2025-03-03T08:00:00+08:00/P1D'``,
-``'R3/PT1H'``, or a one-off ``timeDate`` / ``timeDuration``) is not started by a person. The
-scheduler keeps one ``StartTimer`` row per start event of the **latest** version of each process
-(``sync_start_timers``; rows of older versions are retired), claims due rows like instance timers
-(``timers.claim_rows``: ``FOR UPDATE SKIP LOCKED`` / conditional ``UPDATE``) and, per row in its
-own transaction, starts the instance with its start event already fired and moves the row to
-its next round. Rounds missed while no scheduler ran are not made up: one instance is started
-and the row moves to the first round after now. ``workdaysOnly`` skips Saturdays and Sundays
-(Beijing time). The instance's starter is the user named by the start event's ``starter``
-property, else the user who deployed the version.
+A process whose start event carries a timer (``timeCycle``
+``'R/2025-03-03T08:00:00+08:00/P1D'``, ``'R3/PT1H'``, or a one-off ``timeDate`` /
+``timeDuration``) is not started by a person. The scheduler keeps one ``StartTimer`` row per
+start event of the **latest** version of each process (``sync_start_timers``; rows of older
+versions are retired), claims due rows like instance timers (``timers.claim_rows``: ``FOR UPDATE
+SKIP LOCKED`` / conditional ``UPDATE``) and, per row in its own transaction, starts the instance
+with its start event already fired and moves the row to its next round. Rounds missed while no
+scheduler ran are not made up: one instance is started and the row moves to the first round
+after now. ``workdaysOnly`` skips the days off of the 工作日历 (weekends, 法定节假日;
+调休 weekend workdays count), by Beijing date. The instance's starter is the user named by
+the start event's ``starter`` property, else the user who deployed the version.
 """
 
 from __future__ import annotations
@@ -41,12 +42,15 @@ from engine.runtime.models import ProcessInstance
 from engine.runtime.wait_models import StartTimer
 from engine.sandbox import make_script_engine
 from services import clock
+from services.calendar import days
 from services.db import db
 from services.errors import NotFound
 from services.org import directory
 
 LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
 _LIVE = ("pending", "claimed", "failed")
+# How far a workdaysOnly timer looks for the next working day (a 春节 is at most ~10 days).
+_LOOK_AHEAD = timedelta(days=40)
 log = logging.getLogger(__name__)
 
 
@@ -242,13 +246,16 @@ def _next_round(row: StartTimer) -> None:
 
 
 def _skip_to_workday(row: StartTimer) -> None:
+    """Move a ``workdaysOnly`` row round by round until it is due on a working day."""
     if not row.workdays_only or not row.interval_seconds:
         return
     interval = timedelta(seconds=row.interval_seconds)
     due = clock.as_utc(row.due_at)
-    for _ in range(7):
-        if due.astimezone(LOCAL_ZONE).weekday() < 5:
-            break
+    first = due.astimezone(LOCAL_ZONE).date()
+    calendar = days.window(first, first + _LOOK_AHEAD)
+    while not calendar.is_workday(due.astimezone(LOCAL_ZONE).date()):
+        if due.astimezone(LOCAL_ZONE).date() >= calendar.last:
+            break  # a calendar with no working day for months: leave it to the next round
         due += interval
     row.due_at = due
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-06 00:36:38.175350
+Create Date: 2026-12-06 02:20:57.428377
 """
 
 from collections.abc import Sequence
@@ -286,6 +286,24 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_auth_password_history_user_id"), ["user_id"], unique=False
         )
+
+    op.create_table(
+        "calendar_day",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=8), nullable=False),
+        sa.Column("name", sa.String(length=40), nullable=False),
+        sa.Column("created_by", sa.Integer(), nullable=True),
+        sa.Column("created_at", services.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["created_by"], ["org_user.id"], name=op.f("fk_calendar_day_created_by_org_user")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_calendar_day")),
+        sa.UniqueConstraint("day", name=op.f("uq_calendar_day_day")),
+    )
+    with op.batch_alter_table("calendar_day", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_calendar_day_year"), ["year"], unique=False)
 
     op.create_table(
         "engine_delegation",
@@ -1147,6 +1165,7 @@ def upgrade() -> None:
         sa.Column("returned_by_id", sa.Integer(), nullable=True),
         sa.Column("return_reason", sa.String(length=500), nullable=False),
         sa.Column("receipt_number", sa.String(length=20), nullable=True),
+        sa.Column("receipt_class", sa.String(length=4), nullable=False),
         sa.Column("from_unit", sa.String(length=100), nullable=False),
         sa.Column("from_doc_number", sa.String(length=60), nullable=False),
         sa.Column("category", sa.String(length=6), nullable=False),
@@ -1482,6 +1501,10 @@ def downgrade() -> None:
         batch_op.drop_index("ix_engine_delegation_user")
 
     op.drop_table("engine_delegation")
+    with op.batch_alter_table("calendar_day", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_calendar_day_year"))
+
+    op.drop_table("calendar_day")
     with op.batch_alter_table("auth_password_history", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_auth_password_history_user_id"))
 

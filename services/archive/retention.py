@@ -18,6 +18,7 @@ from typing import Any
 from services.archive.models import RETENTIONS
 from services.config import current_settings
 from services.errors import ValidationFailed
+from services.gongwen.exchange_models import CATEGORIES, RECEIPT_CLASSES
 from services.gongwen.models import DIRECTIONS, DOC_TYPES
 
 # 全宗号 and 机构代码 appear inside the 档号, so they must not contain its separators (- ·).
@@ -29,7 +30,17 @@ DIRECTION_WORDS = {
 }
 TOP_KEYS = {"name", "fonds_code", "fonds_by_unit", "org_codes", "default_retention", "rules"}
 ORG_KEYS = {"default", "by_unit", "by_department"}
-RULE_KEYS = {"id", "description", "directions", "doc_types", "title_keywords", "retention"}
+CONDITIONS = "directions、doc_types、categories、receipt_classes 或 title_keywords"
+RULE_KEYS = {
+    "id",
+    "description",
+    "directions",
+    "doc_types",
+    "categories",
+    "receipt_classes",
+    "title_keywords",
+    "retention",
+}
 
 
 class RetentionTableInvalid(ValidationFailed):
@@ -46,12 +57,22 @@ class RetentionRule:
     directions: tuple[str, ...] = ()
     doc_types: tuple[str, ...] = ()
     title_keywords: tuple[str, ...] = ()
+    # 收文 categories (普发件, 请示 …) and classes (收报, 收抄, 收办): only a 收文 with one of
+    # them matches.
+    categories: tuple[str, ...] = ()
+    receipt_classes: tuple[str, ...] = ()
 
-    def matches(self, direction: str, doc_type: str, title: str) -> bool:
+    def matches(
+        self, direction: str, doc_type: str, title: str, category: str = "", receipt_class: str = ""
+    ) -> bool:
         """True when every condition this rule states holds (a keyword: any one of them)."""
         if self.directions and direction not in self.directions:
             return False
         if self.doc_types and doc_type not in self.doc_types:
+            return False
+        if self.categories and category not in self.categories:
+            return False
+        if self.receipt_classes and receipt_class not in self.receipt_classes:
             return False
         return not self.title_keywords or any(k in title for k in self.title_keywords)
 
@@ -77,10 +98,13 @@ class RetentionTable:
     default_retention: str
     rules: tuple[RetentionRule, ...]
 
-    def retention_for(self, direction: str, doc_type: str, title: str) -> RetentionDecision:
-        """The first matching rule's 保管期限, else the table's default."""
+    def retention_for(
+        self, direction: str, doc_type: str, title: str, category: str = "", receipt_class: str = ""
+    ) -> RetentionDecision:
+        """The first matching rule's 保管期限, else the table's default (``category`` and
+        ``receipt_class``: those of a 收文, empty for 发文 and 签报)."""
         for rule in self.rules:
-            if rule.matches(direction, doc_type, title):
+            if rule.matches(direction, doc_type, title, category, receipt_class):
                 return RetentionDecision(rule.retention, rule.id)
         return RetentionDecision(self.default_retention, None)
 
@@ -153,9 +177,11 @@ def _rule(entry: Any, index: int) -> RetentionRule:
     for doc_type in doc_types:
         if doc_type not in DOC_TYPES:
             raise _invalid(f"{where}.doc_types", f"“{doc_type}”不是《条例》规定的 15 种文种之一")
+    categories = _choices(entry, "categories", where, CATEGORIES)
+    classes = _choices(entry, "receipt_classes", where, RECEIPT_CLASSES)
     keywords = _list(entry, "title_keywords", where)
-    if not (directions or doc_types or keywords):
-        raise _invalid(where, "至少要写一个条件（directions、doc_types 或 title_keywords）")
+    if not (directions or doc_types or categories or classes or keywords):
+        raise _invalid(where, f"至少要写一个条件（{CONDITIONS}）")
     return RetentionRule(
         id=rule_id.strip(),
         description=_string(entry.get("description", ""), f"{where}.description"),
@@ -163,7 +189,19 @@ def _rule(entry: Any, index: int) -> RetentionRule:
         directions=directions,
         doc_types=doc_types,
         title_keywords=keywords,
+        categories=categories,
+        receipt_classes=classes,
     )
+
+
+def _choices(
+    entry: dict[str, Any], key: str, where: str, allowed: tuple[str, ...]
+) -> tuple[str, ...]:
+    values = _list(entry, key, where)
+    for value in values:
+        if value not in allowed:
+            raise _invalid(f"{where}.{key}", f"“{value}”无效，应为 {'、'.join(allowed)} 之一")
+    return values
 
 
 def _list(entry: dict[str, Any], key: str, where: str) -> tuple[str, ...]:

@@ -1,63 +1,47 @@
-"""归档: file an issued 公文 as one 件 with a DA/T 22 档号, and verify it later.
+"""归档: file a finished 公文 (发文, 收文 or 签报) as one 件 with a DA/T 22 档号, and verify it.
 
-A 件 holds, in DA/T 22 order, the 发文稿纸 (PDF), the sealed 正本, its 附件, the 定稿 .docx
-and the process history (JSON); each item keeps its SHA-256. The 档号 is
+What a 件 holds depends on the direction (``parts.py``): 发文稿纸, sealed 正本, 附件, 定稿 for a
+发文; 收文处理单, 来文正本, 附件 for a 收文; 签报单, 正文, 附件 for a 签报; always the process
+history (JSON) last. Each item keeps its SHA-256. The 档号 is
 ``全宗号-WS·年度-保管期限-机构代码-件号`` (``J021-WS·2025-Y-JJK-0001``); the 保管期限, 全宗号 and
 机构代码 come from the 归档范围和保管期限表 (``retention.py``). 件号 run from 1 per (全宗号, 年度,
-保管期限), taken with one atomic ``UPDATE ... RETURNING`` like 发文字号, so concurrent archiving
-never shares or skips a number. Records never change; :func:`verify_record` recomputes the
-hashes and compares the file list with the one written to the audit log at filing time.
+保管期限) — shared by a unit's 发文, 收文 and 签报 — taken with one atomic ``UPDATE ...
+RETURNING`` like 发文字号, so concurrent archiving never shares or skips a number. Records never
+change; :func:`verify_record` recomputes the hashes and compares the file list with the one
+written to the audit log at filing time.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from pypdf import PdfReader
-from pypdf.errors import PyPdfError
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from services import clock
-from services.archive import retention
+from services.archive import metadata, parts, retention
 from services.archive.models import RETENTIONS, ArchiveCounter, ArchiveItem, ArchiveRecord
+from services.archive.parts import ITEM_LABELS  # noqa: F401  (re-exported for the web page)
 from services.audit import log as audit
 from services.audit.models import AuditEvent
 from services.db import db
-from services.errors import Conflict, NotFound, ValidationFailed
+from services.errors import NotFound
 from services.gongwen import documents, sheet
-from services.gongwen.models import DIRECTIONS, URGENCY_LABELS, DocumentFile, GongwenDocument
-from services.org.models import User
+from services.gongwen.models import GongwenDocument
+from services.org.models import Department, User
 
-CATEGORY_CODE = "WS"  # 门类代码: 文书
+CATEGORY_CODE = metadata.CATEGORY_CODE
 AUDIT_ACTION = "archive.file"
 ARCHIVE_CODE_PATTERN = re.compile(
     r"^(?P<fonds>[A-Za-z0-9]{1,20})-WS·(?P<year>\d{4})-(?P<retention>Y|D30|D10)"
     r"-(?P<org>[A-Za-z0-9]{1,20})-(?P<item>\d{4,})$"
 )
-ITEM_NAMES = {
-    "sheet_pdf": "发文稿纸.pdf",
-    "sealed_pdf": "正本.pdf",
-    "final_docx": "定稿.docx",
-    "history_json": "流转记录.json",
-}
-ITEM_LABELS = {
-    "sheet_pdf": "发文稿纸",
-    "sealed_pdf": "正本（已用印）",
-    "attachment": "附件",
-    "final_docx": "定稿",
-    "history_json": "流转记录",
-}
-_MISSING = {
-    "sheet_pdf": "尚未生成发文稿纸，不能归档",
-    "final_docx": "尚未确定定稿，不能归档",
-}
+HISTORY_NAME = "流转记录.json"
 
 
 @dataclass(frozen=True)
@@ -85,47 +69,50 @@ def archive_document(
     actor_id: int | None,
     history: list[dict[str, Any]],
     opinions: list[sheet.SheetOpinion] | None = None,
+    department_id: int | None = None,
 ) -> ArchiveRecord:
-    """File the issued document ``document_id`` as one 件 and set its status to ``archived``.
+    """File the finished document ``document_id`` as one 件 and set its status to ``archived``.
 
-    ``history`` is the process history (engine event views as dicts: ``seq``, ``at``,
-    ``actor_id``, ``kind``, ``task_name`` …), filed as JSON and summarised in the metadata.
-    When ``opinions`` are given the final 发文稿纸 is generated and stored first; otherwise the
-    last stored one is filed. Refuses (:class:`ValidationFailed`) a document that is not issued
-    or lacks a part of the 件, and (:class:`Conflict`) one already archived.
+    A 发文 must be issued (sealed), a 收文 办结, a 签报 past its 拟稿. ``history`` is the process
+    history (engine event views as dicts: ``seq``, ``at``, ``actor_id``, ``kind``,
+    ``task_name`` …), filed as JSON and summarised in the metadata. When ``opinions`` are given
+    the final 发文稿纸 is generated and stored first; otherwise the last stored sheet is filed.
+    ``department_id`` is the 机构(问题) when it is not the drafting department (a 收文's
+    主办部门). Refuses (:class:`ValidationFailed`) a document that is not ready or lacks a part
+    of the 件, and (:class:`Conflict`) one already archived.
     """
     document = _locked_document(document_id)
-    _check_archivable(document)
+    parts.check_archivable(document, record_for_document(document.id) is not None)
     if opinions is not None:
         sheet.store_sheet(document_id, opinions, actor_id=actor_id)
-    parts = _parts(document_id)
+    contents = parts.collect(document)
     table = retention.load_table()
-    decision = table.retention_for(document.direction, document.doc_type, document.title)
-    department = document.drafting_department
+    decision = table.retention_for(
+        document.direction, document.doc_type, document.title, *_classes(document)
+    )
     fonds = table.fonds_for(document.unit.code)
-    org = table.org_code_for(document.unit.code, department.name if department else None)
+    org = table.org_code_for(document.unit.code, _department_name(document, department_id))
     year = _year(document)
     item_no = _next_item_no(fonds, year, decision.retention)
-    code = format_archive_code(fonds, year, decision.retention, org, item_no)
-    items = _items(parts, history)
+    items = _items(contents, history)
     record = ArchiveRecord(
         document_id=document.id,
-        archive_code=code,
+        archive_code=format_archive_code(fonds, year, decision.retention, org, item_no),
         fonds_code=fonds,
         year=year,
         retention=decision.retention,
         org_code=org,
         item_no=item_no,
         title=document.title,
-        doc_number=document.doc_number,
+        doc_number=_doc_number(document),
         created_at=clock.now(),
         created_by_id=actor_id,
         items=items,
     )
-    record.meta = _metadata(document, record, items, history, table.name, decision.rule_id)
+    record.meta = metadata.build(document, record, items, history, table.name, decision.rule_id)
     db.session.add(record)
     db.session.flush()
-    # issued -> archived needs no further field checks (``_check_archivable`` did them).
+    # -> archived needs no further field checks (``check_archivable`` did them).
     document.status = "archived"
     document.updated_at = clock.now()
     document.updated_by_id = actor_id
@@ -164,7 +151,7 @@ def verify_record(record_id: int) -> RecordCheck:
     )
     problems = [_item_problem(item) for item in items]
     check = RecordCheck(record.id, record.archive_code, len(items), [p for p in problems if p])
-    manifest = _manifest(items)
+    manifest = metadata.manifest(items)
     if manifest != record.meta.get("manifest_sha256"):
         check.problems.append("件内文件清单与归档时记录的不一致")
     if manifest != _audited_manifest(record.archive_code):
@@ -186,69 +173,52 @@ def _locked_document(document_id: int) -> GongwenDocument:
     return document
 
 
-def _check_archivable(document: GongwenDocument) -> None:
-    if document.status == "archived" or record_for_document(document.id) is not None:
-        raise Conflict(f"公文“{document.title}”已归档，不能重复归档")
-    if document.status != "issued" or not _files(document.id, "sealed_pdf"):
-        raise ValidationFailed(
-            f"公文“{document.title}”尚未印发（没有加盖印章的正式文件），不能归档",
-            errors={"status": "公文尚未印发"},
-        )
-
-
-def _files(document_id: int, kind: str) -> list[DocumentFile]:
-    return list(
-        db.session.scalars(
-            select(DocumentFile)
-            .where(DocumentFile.document_id == document_id, DocumentFile.kind == kind)
-            .order_by(DocumentFile.id)
-        )
-    )
-
-
-def _parts(document_id: int) -> dict[str, list[DocumentFile]]:
-    """The stored files of each kind a 件 takes; the newest sheet, 正本 and 定稿 only."""
-    parts: dict[str, list[DocumentFile]] = {}
-    for kind in ("sheet_pdf", "sealed_pdf", "attachment", "final_docx"):
-        found = _files(document_id, kind)
-        if not found and kind in _MISSING:
-            raise ValidationFailed(_MISSING[kind], errors={kind: _MISSING[kind]})
-        parts[kind] = found if kind == "attachment" else found[-1:]
-    return parts
-
-
-def _items(
-    parts: dict[str, list[DocumentFile]], history: list[dict[str, Any]]
-) -> list[ArchiveItem]:
-    contents: list[tuple[str, str, bytes]] = []
-    for kind in ("sheet_pdf", "sealed_pdf", "attachment", "final_docx"):
-        for file in parts[kind]:
-            contents.append((kind, ITEM_NAMES.get(kind, file.filename), file.content))
+def _items(contents: list[parts.Part], history: list[dict[str, Any]]) -> list[ArchiveItem]:
     history_json = json.dumps(
-        history, ensure_ascii=False, indent=2, sort_keys=True, default=_json_value
+        history, ensure_ascii=False, indent=2, sort_keys=True, default=metadata.json_value
     )
-    contents.append(("history_json", ITEM_NAMES["history_json"], history_json.encode()))
+    files = [*contents, parts.Part("history_json", HISTORY_NAME, history_json.encode())]
     return [
         ArchiveItem(
             seq=seq,
-            kind=kind,
-            filename=name,
-            sha256=hashlib.sha256(content).hexdigest(),
-            size=len(content),
-            content=content,
+            kind=part.kind,
+            filename=part.filename,
+            sha256=hashlib.sha256(part.content).hexdigest(),
+            size=len(part.content),
+            content=part.content,
         )
-        for seq, (kind, name, content) in enumerate(contents, start=1)
+        for seq, part in enumerate(files, start=1)
     ]
 
 
-def _json_value(value: Any) -> str:
-    return value.isoformat() if isinstance(value, date) else str(value)  # datetime is a date
+def _classes(document: GongwenDocument) -> tuple[str, str]:
+    """A 收文's category and class (收报/收抄/收办), which the retention rules may test."""
+    record = parts.incoming_record(document.id) if document.direction == "in" else None
+    return (record.category, record.receipt_class or "") if record is not None else ("", "")
+
+
+def _department_name(document: GongwenDocument, department_id: int | None) -> str | None:
+    department = db.session.get(Department, department_id) if department_id else None
+    if department is None or department.unit_id != document.unit_id:
+        department = document.drafting_department
+    return department.name if department else None
+
+
+def _doc_number(document: GongwenDocument) -> str | None:
+    """文号 of the 件: the 来文文号 for a 收文, else the document's own."""
+    record = parts.incoming_record(document.id) if document.direction == "in" else None
+    return (record.from_doc_number or None) if record is not None else document.doc_number
 
 
 def _year(document: GongwenDocument) -> int:
-    """年度: the year of the 成文日期 (today, Beijing time, if none was recorded)."""
-    issued: date = document.issued_date or documents.beijing_today()
-    return issued.year
+    """年度: a 发文's 成文日期; a 收文's 办结 year (a 收文 handled across the new year is filed in
+    the year it was finished, DA/T 22), else its 收文日期; today (Beijing) when none is known."""
+    record = parts.incoming_record(document.id) if document.direction == "in" else None
+    known: date | None = document.issued_date
+    if record is not None:
+        finished = record.finished_at
+        known = documents.beijing_time(finished).date() if finished else record.received_date
+    return (known or documents.beijing_today()).year
 
 
 def _next_item_no(fonds_code: str, year: int, retention_code: str) -> int:
@@ -272,106 +242,6 @@ def _next_item_no(fonds_code: str, year: int, retention_code: str) -> int:
         .execution_options(synchronize_session=False)
     )
     return int(db.session.execute(stmt).scalar_one()) - 1
-
-
-def _pages(item: ArchiveItem) -> int | None:
-    if not item.filename.endswith(".pdf"):
-        return None
-    try:
-        return len(PdfReader(io.BytesIO(item.content)).pages)
-    except (PyPdfError, ValueError, OSError):
-        return None
-
-
-def _metadata(
-    document: GongwenDocument,
-    record: ArchiveRecord,
-    items: list[ArchiveItem],
-    history: list[dict[str, Any]],
-    table_name: str,
-    rule_id: str | None,
-) -> dict[str, Any]:
-    """DA/T 46 descriptive metadata of the 件 (element names as the standard writes them)."""
-    files = [_file_entry(item) for item in items]
-    main = next((f for f in files if f["类型"] == ITEM_LABELS["sealed_pdf"]), None)
-    return {
-        "聚合层次": "件",
-        "来源": {"立档单位名称": document.unit.name, "全宗号": record.fonds_code},
-        "档号": {
-            "档号": record.archive_code,
-            "全宗号": record.fonds_code,
-            "门类代码": CATEGORY_CODE,
-            "年度": record.year,
-            "保管期限": record.retention,
-            "机构代码": record.org_code,
-            "件号": record.item_no,
-        },
-        "内容描述": _content(document),
-        "形式特征": {
-            "文件组合类型": "单件",
-            "件数": len(items),
-            "页数": main["页数"] if main else None,
-            "语种": "汉语",
-            "稿本": "正本",
-        },
-        "电子属性": files,
-        "业务实体": _business(history),
-        "保管期限依据": {"保管期限表": table_name, "条目": rule_id or "默认"},
-        "归档": {"归档时间": clock.as_utc(record.created_at).isoformat()},
-        "manifest_sha256": _manifest(items),
-    }
-
-
-def _content(document: GongwenDocument) -> dict[str, Any]:
-    issued = document.issued_date
-    return {
-        "题名": document.title,
-        "文件编号": document.doc_number or "",
-        "责任者": document.unit.name,
-        "日期": issued.strftime("%Y%m%d") if issued else "",
-        "文种": document.doc_type,
-        "紧急程度": URGENCY_LABELS.get(document.urgency) or "平件",
-        "主送": "、".join(r.get("name", "") for r in document.main_recipients or []),
-        "抄送": "、".join(r.get("name", "") for r in document.copy_recipients or []),
-        "密级": document.secrecy or "非密",
-        "保密期限": document.secrecy_term if document.secrecy else "",
-        "关键词": document.keywords,
-        "公文方向": DIRECTIONS.get(document.direction, document.direction),
-    }
-
-
-def _file_entry(item: ArchiveItem) -> dict[str, Any]:
-    return {
-        "序号": item.seq,
-        "类型": ITEM_LABELS[item.kind],
-        "文件名": item.filename,
-        "格式": item.filename.rsplit(".", 1)[-1].upper() if "." in item.filename else "",
-        "大小": item.size,
-        "页数": _pages(item),
-        "SHA256": item.sha256,
-    }
-
-
-def _business(history: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """业务实体: who did what when, from the process history."""
-    ids = {h["actor_id"] for h in history if isinstance(h.get("actor_id"), int)}
-    names: dict[Any, str] = {}
-    if ids:
-        names = {u.id: u.name for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
-    return [
-        {
-            "业务行为": h.get("task_name") or h.get("kind") or "",
-            "行为时间": _json_value(h["at"]) if h.get("at") else "",
-            "机构人员": names.get(h.get("actor_id"), ""),
-            "行为描述": h.get("kind") or "",
-        }
-        for h in history
-    ]
-
-
-def _manifest(items: list[ArchiveItem]) -> str:
-    lines = [f"{i.seq}:{i.kind}:{i.size}:{i.sha256}" for i in sorted(items, key=lambda i: i.seq)]
-    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
 
 def _item_problem(item: ArchiveItem) -> str | None:

@@ -4,13 +4,17 @@ The setting reads ``特急=PT4H/PT1H;加急=P1D/PT4H;平件=P3D/P1D``: for each 
 step may take (ISO-8601 duration) and how long before expiry the holder is reminded. The process
 asks once, at start, for the whole table (:func:`deadline_table`); its boundary timers pick the
 row of the document's current 紧急程度, so changing the urgency at 拟稿 changes later deadlines.
+
+The 收文 办理期限 a registrar does not set is counted in working days on the 工作日历
+(:func:`incoming_deadline`): 10 working days after receipt for 平件 ends after 国庆, not in it.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
+from services.calendar import days
 from services.config import ConfigError, current_settings
 
 URGENCIES = ("特急", "加急", "平件")
@@ -68,3 +72,22 @@ def deadline_table() -> dict[str, dict[str, str]]:
     }
     codes = {"very_urgent": "特急", "urgent": "加急", "normal": "平件"}
     return rows | {code: rows[word] for code, word in codes.items()}
+
+
+# 收文 办理期限 when the registrar gives none, by 紧急程度: working days after receipt.
+INCOMING_TERM_WORKDAYS = {"normal": 10, "urgent": 5, "very_urgent": 2}
+
+
+def incoming_deadline(urgency: str, received: date) -> date:
+    """The default 收文 办理期限: N working days (by 紧急程度) after the 收文日期."""
+    return days.add_workdays(received, INCOMING_TERM_WORKDAYS.get(urgency, 10))
+
+
+def remind_day(deadline: date) -> date:
+    """The last working day before ``deadline``, when the holders are reminded that the
+    办理期限 is near."""
+    before = deadline - timedelta(days=1)
+    calendar = days.window(before - timedelta(days=40), before)
+    while before > calendar.first and not calendar.is_workday(before):
+        before -= timedelta(days=1)
+    return before

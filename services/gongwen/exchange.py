@@ -19,7 +19,7 @@ from sqlalchemy import select
 from services import clock
 from services.db import db
 from services.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from services.gongwen import documents
+from services.gongwen import documents, receipt_classes
 from services.gongwen.distribution_models import Distribution
 from services.gongwen.exchange_models import (
     CATEGORIES,
@@ -111,6 +111,8 @@ def receive(payload: dict[str, Any], *, instance_id: int, registrar_id: int) -> 
         from_doc_number=source.doc_number or "",
         category=default_category(source),
     )
+    copied = distribution.kind == "抄送"
+    record.receipt_class = receipt_classes.default_class(record.category, copied=copied)
     db.session.add(record)
     db.session.flush()
     return record
@@ -188,7 +190,8 @@ def register(record_id: int, fields: dict[str, Any], *, actor_id: int) -> Incomi
     """登记: check and store the 登记 fields; the first 登记 takes the next 收文号 of the year."""
     record = _in_status(record_id, (SIGNED,), "请先签收再登记")
     values = _register_values(record, fields)
-    for name in ("from_unit", "from_doc_number", "category", "received_date", "deadline"):
+    names = ("from_unit", "from_doc_number", "category", "receipt_class", "received_date")
+    for name in (*names, "deadline"):
         setattr(record, name, values[name])
     record.need_reply = bool(fields.get("need_reply"))
     document_fields: dict[str, Any] = {
@@ -198,7 +201,9 @@ def register(record_id: int, fields: dict[str, Any], *, actor_id: int) -> Incomi
     if record.receipt_number is None:
         year = values["received_date"].year
         ref = f"shouwen:{record.id}"
-        record.receipt_number = numbering.reserve_receipt(record.unit_id, year, ref=ref)
+        record.receipt_number = numbering.reserve_receipt(
+            record.unit_id, year, receipt_class=record.receipt_class, ref=ref
+        )
     db.session.flush()
     return record
 
@@ -208,6 +213,10 @@ def _register_values(record: IncomingRecord, fields: dict[str, Any]) -> dict[str
     category = fields.get("category") or record.category
     if category not in CATEGORIES:
         errors["category"] = "类别应为普发件、报告、请示、函件、其他或密件"
+    receipt_class = str(fields.get("receipt_class") or record.receipt_class or "")
+    receipt_class = receipt_class or receipt_classes.default_class(str(category))
+    if message := receipt_classes.class_error(receipt_class):
+        errors["receipt_class"] = message
     received = _date(fields.get("received_date"), "received_date", errors) or _today()
     deadline = _date(fields.get("deadline"), "deadline", errors)
     if deadline is not None and deadline < received:
@@ -222,6 +231,7 @@ def _register_values(record: IncomingRecord, fields: dict[str, Any]) -> dict[str
         "from_unit": from_unit[:100],
         "from_doc_number": str(fields.get("from_doc_number") or record.from_doc_number)[:60],
         "category": category,
+        "receipt_class": receipt_class,
         "received_date": received,
         "deadline": deadline or default_deadline(urgency, received),
     }

@@ -23,6 +23,11 @@ DELIVERED, SIGNED, RETURNED, FINISHED = "已送达", "已签收", "已退文", "
 STATUSES = (DELIVERED, SIGNED, RETURNED, FINISHED)
 # 收文 categories (local practice).
 CATEGORIES = ("普发件", "报告", "请示", "函件", "其他", "密件")
+# 收文 classes, each with its own 收文编号 sequence per unit and year: 收报 (报告/请示 reported up
+# to us), 收抄 (抄送件, for information), 收办 (主送件 we must handle). Records registered before
+# the classes existed keep ``""`` and show as "—".
+REPORTED, COPIED, TO_HANDLE = "收报", "收抄", "收办"
+RECEIPT_CLASSES = (REPORTED, COPIED, TO_HANDLE)
 
 
 class IncomingRecord(db.Model):  # type: ignore[name-defined]
@@ -51,6 +56,7 @@ class IncomingRecord(db.Model):  # type: ignore[name-defined]
     return_reason: Mapped[str] = mapped_column(String(500), default="")
     # 登记
     receipt_number: Mapped[str | None] = mapped_column(String(20), index=True)
+    receipt_class: Mapped[str] = mapped_column(String(4), default="")
     from_unit: Mapped[str] = mapped_column(String(100), default="")
     from_doc_number: Mapped[str] = mapped_column(String(60), default="")
     category: Mapped[str] = mapped_column(String(6), default="")

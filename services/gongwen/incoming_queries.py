@@ -10,32 +10,50 @@ The 收文日期 of a 收文 not yet registered is the Beijing date it was deliv
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, or_, select
 
 from services.db import db
 from services.errors import Forbidden, ValidationFailed
 from services.gongwen.documents import BEIJING
 from services.gongwen.exchange import FORBIDDEN
-from services.gongwen.exchange_models import CATEGORIES, STATUSES, IncomingRecord
+from services.gongwen.exchange_models import (
+    CATEGORIES,
+    RECEIPT_CLASSES,
+    STATUSES,
+    IncomingRecord,
+)
 from services.gongwen.models import GongwenDocument
-from services.gongwen.queries import _day_start, _escape_like, _rank
+from services.gongwen.query_filters import (
+    Choice,
+    Page,
+    check_choices,
+    contains,
+    day_start,
+    ordering,
+    paged,
+    rank,
+)
+from services.gongwen.receipt_classes import class_label, receipt_key, serial_patterns
 from services.gongwen.register import Table
 
-MAX_PER_PAGE = 100
-SORTS = ("receipt_number", "received", "from_unit", "title", "category", "status", "deadline")
+SORTS = (
+    "receipt_number", "received", "from_unit", "title", "category", "receipt_class", "status",
+    "deadline",
+)  # fmt: skip
 REGISTER_HEADERS = (
     "序号", "收文号", "收文日期", "来文单位", "来文文号", "标题", "类别",
-    "密级", "份数", "办理期限", "状态",
+    "密级", "份数", "办理期限", "状态", "收文类别",
 )  # fmt: skip
-REGISTER_WIDTHS = (6, 12, 12, 24, 22, 44, 8, 8, 6, 12, 8)
-_RECEIPT = re.compile(r"^(\d{4})-(\d+)$")
+REGISTER_WIDTHS = (6, 16, 12, 24, 22, 44, 8, 8, 6, 12, 8, 8)
+# One page of 收文 (kept under its old name for the pages).
+IncomingPage = Page[IncomingRecord]
+__all__ = ["IncomingPage", "receipt_key"]  # used by the pages and the tests
 
 
 @dataclass(frozen=True)
@@ -58,6 +76,7 @@ class IncomingFilters:
     doc_number: str | None = None  # 来文文号, part of it
     receipt_number: str | None = None  # 收文编号, part of it
     serial: int | None = None  # 流水号: the sequence part of the 收文号
+    receipt_class: str | None = None  # 收报/收抄/收办
     keyword: str | None = None  # in 标题 or 来文单位
     title: str | None = None
     from_unit: str | None = None
@@ -67,39 +86,21 @@ class IncomingFilters:
     descending: bool = True
 
 
-@dataclass(frozen=True)
-class IncomingPage:
-    """One page of 收文; ``total`` counts every match."""
-
-    items: list[IncomingRecord]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-
 def check_filters(filters: IncomingFilters) -> None:
     """Raise :class:`ValidationFailed` (Chinese, per field) for values outside the choices."""
     errors: dict[str, str] = {}
-    if filters.category and filters.category not in CATEGORIES:
-        errors["category"] = "类别不正确"
-    if filters.status and filters.status not in STATUSES:
-        errors["status"] = "状态不正确"
-    if filters.sort not in SORTS:
-        errors["sort"] = "不支持的排序方式"
     if filters.serial is not None and not 1 <= filters.serial <= 999999:
         errors["serial"] = "流水号应为正整数"
-    if (
-        filters.received_from
-        and filters.received_to
-        and filters.received_from > filters.received_to
-    ):
+    first, last = filters.received_from, filters.received_to
+    if first and last and first > last:
         errors["received_to"] = "结束日期不能早于开始日期"
-    if errors:
-        raise ValidationFailed("查询条件有误", errors=errors)
+    choices: list[Choice] = [
+        ("category", filters.category, CATEGORIES, "类别不正确"),
+        ("receipt_class", filters.receipt_class, RECEIPT_CLASSES, "收文类别不正确"),
+        ("status", filters.status, STATUSES, "状态不正确"),
+        ("sort", filters.sort, SORTS, "不支持的排序方式"),
+    ]
+    check_choices(choices, "查询条件有误", errors)
 
 
 # ---------------------------------------------------------------- data scope
@@ -145,15 +146,11 @@ def _received_between(first: date | None, last: date | None) -> ColumnElement[bo
     delivered: list[ColumnElement[bool]] = [record.received_date.is_(None)]
     if first is not None:
         registered.append(record.received_date >= first)
-        delivered.append(record.delivered_at >= _day_start(first))
+        delivered.append(record.delivered_at >= day_start(first))
     if last is not None:
         registered.append(record.received_date <= last)
-        delivered.append(record.delivered_at < _day_start(last + timedelta(days=1)))
+        delivered.append(record.delivered_at < day_start(last + timedelta(days=1)))
     return or_(and_(*registered), and_(*delivered))
-
-
-def _contains(column: Any, text: str) -> ColumnElement[bool]:
-    return column.ilike(f"%{_escape_like(text)}%", escape="\\")
 
 
 def _conditions(filters: IncomingFilters) -> list[ColumnElement[bool]]:
@@ -167,14 +164,16 @@ def _conditions(filters: IncomingFilters) -> list[ColumnElement[bool]]:
         (filters.title, doc.title),
         (filters.from_unit, record.from_unit),
     )
-    found += [_contains(column, text.strip()) for text, column in texts if text and text.strip()]
+    found += [contains(column, text.strip()) for text, column in texts if text and text.strip()]
     if filters.keyword and filters.keyword.strip():
         word = filters.keyword.strip()
-        found.append(or_(_contains(doc.title, word), _contains(record.from_unit, word)))
+        found.append(or_(contains(doc.title, word), contains(record.from_unit, word)))
     if filters.serial is not None:
-        found.append(record.receipt_number.like(f"____-{filters.serial:04d}"))
+        found.append(or_(*(record.receipt_number.like(p) for p in serial_patterns(filters.serial))))
     if filters.category:
         found.append(record.category == filters.category)
+    if filters.receipt_class:
+        found.append(record.receipt_class == filters.receipt_class)
     if filters.status:
         found.append(record.status == filters.status)
     return found
@@ -187,8 +186,9 @@ def _sort_column(sort: str) -> Any:
         "received": record.received_date,
         "from_unit": record.from_unit,
         "title": GongwenDocument.title,
-        "category": _rank(record.category, {c: i for i, c in enumerate(CATEGORIES)}),
-        "status": _rank(record.status, {s: i for i, s in enumerate(STATUSES)}),
+        "category": rank(record.category, {c: i for i, c in enumerate(CATEGORIES)}),
+        "receipt_class": rank(record.receipt_class, {c: i for i, c in enumerate(RECEIPT_CLASSES)}),
+        "status": rank(record.status, {s: i for i, s in enumerate(STATUSES)}),
         "deadline": record.deadline,
     }
     return columns.get(sort, record.id)
@@ -196,15 +196,12 @@ def _sort_column(sort: str) -> Any:
 
 def incoming_select(scope: IncomingScope, filters: IncomingFilters) -> Select[Any]:
     """The scope's 收文 matching ``filters`` in the filters' order (newest id breaks ties)."""
-    column = _sort_column(filters.sort)
-    order = column.desc() if filters.descending else column.asc()
-    nulls_last = case((column.is_(None), 1), else_=0)
-    tie = IncomingRecord.id.desc() if filters.descending else IncomingRecord.id.asc()
+    order = ordering(_sort_column(filters.sort), IncomingRecord.id, descending=filters.descending)
     return (
         select(IncomingRecord)
         .join(GongwenDocument, GongwenDocument.id == IncomingRecord.document_id)
         .where(_in_scope(scope), *_conditions(filters))
-        .order_by(nulls_last, order, tie)
+        .order_by(*order)
     )
 
 
@@ -213,22 +210,10 @@ def list_incoming(
 ) -> IncomingPage:
     """A page of the 收文查询."""
     check_filters(filters)
-    page, per_page = max(1, page), min(max(1, per_page), MAX_PER_PAGE)
-    stmt = incoming_select(scope, filters)
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    items = list(db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)))
-    return IncomingPage(items, total or 0, page, per_page)
+    return paged(incoming_select(scope, filters), page, per_page)
 
 
 # ---------------------------------------------------------------- 收文登记本
-
-
-def receipt_key(receipt_number: str | None) -> tuple[int, int, str]:
-    """Sort key putting 2025-0002 before 2025-10000 (plain text order would not)."""
-    match = _RECEIPT.match((receipt_number or "").strip())
-    if match is None:
-        return (0, 0, receipt_number or "")
-    return (int(match.group(1)), int(match.group(2)), receipt_number or "")
 
 
 def _month_range(year: int, month: int | None) -> tuple[date, date]:
@@ -239,13 +224,23 @@ def _month_range(year: int, month: int | None) -> tuple[date, date]:
 
 
 def register_records(
-    scope: IncomingScope, year: int, month: int | None = None, category: str | None = None
+    scope: IncomingScope,
+    year: int,
+    month: int | None = None,
+    category: str | None = None,
+    receipt_class: str | None = None,
 ) -> list[IncomingRecord]:
-    """The scope's registered 收文 of ``year`` (``month``, ``category``) in 收文号 order."""
+    """The scope's registered 收文 of ``year`` (``month``, ``category``, 收文类别) in 收文号
+    order: by class, then by the class's own sequence."""
     if month is not None and not 1 <= month <= 12:
         raise ValidationFailed("月份不正确", errors={"month": "月份应为 1 到 12"})
     first, last = _month_range(year, month)
-    filters = IncomingFilters(received_from=first, received_to=last, category=category or None)
+    filters = IncomingFilters(
+        received_from=first,
+        received_to=last,
+        category=category or None,
+        receipt_class=receipt_class or None,
+    )
     check_filters(filters)
     stmt = incoming_select(scope, filters).where(IncomingRecord.receipt_number.is_not(None))
     return sorted(db.session.scalars(stmt), key=lambda r: receipt_key(r.receipt_number))
@@ -271,16 +266,22 @@ def _register_line(serial: int, record: IncomingRecord) -> list[str]:
         str(document.copies) if document.copies else "",
         record.deadline.isoformat() if record.deadline else "",
         record.status,
+        class_label(record.receipt_class),
     ]
 
 
 def register_title(
-    unit_name: str, year: int, month: int | None = None, category: str | None = None
+    unit_name: str,
+    year: int,
+    month: int | None = None,
+    category: str | None = None,
+    receipt_class: str | None = None,
 ) -> str:
-    """``市财政局2025年3月收文登记本（请示）``."""
+    """``市财政局2025年3月收文登记本（请示）``; ``市财政局2025年收办登记本`` for one class."""
     period = f"{year}年{month}月" if month else f"{year}年"
     suffix = f"（{category}）" if category else ""
-    return f"{unit_name}{period}收文登记本{suffix}"
+    book = f"{receipt_class}登记本" if receipt_class else "收文登记本"
+    return f"{unit_name}{period}{book}{suffix}"
 
 
 # ---------------------------------------------------------------- 收文统计
@@ -292,6 +293,7 @@ class IncomingStats:
 
     total: int
     by_category: list[tuple[str, int]]
+    by_class: list[tuple[str, int]]
     by_from_unit: list[tuple[str, int]]
     by_month: list[tuple[str, int]]
     by_status: list[tuple[str, int]]
@@ -308,13 +310,19 @@ def incoming_stats(scope: IncomingScope, first: date, last: date) -> IncomingSta
     check_filters(IncomingFilters(received_from=first, received_to=last))
     record = IncomingRecord
     stmt = select(
-        record.category, record.from_unit, record.status, record.received_date, record.delivered_at
+        record.category,
+        record.from_unit,
+        record.status,
+        record.received_date,
+        record.delivered_at,
+        record.receipt_class,
     ).where(_in_scope(scope), _received_between(first, last))
     rows = list(db.session.execute(stmt))
     months = Counter(_received_day(r[3], r[4]).strftime("%Y-%m") for r in rows)
     return IncomingStats(
         total=len(rows),
         by_category=_ordered(Counter(r[0] or "未分类" for r in rows), CATEGORIES),
+        by_class=_ordered(Counter(class_label(r[5]) for r in rows), RECEIPT_CLASSES),
         by_from_unit=Counter(r[1] or "（未填写）" for r in rows).most_common(),
         by_month=sorted(months.items()),
         by_status=_ordered(Counter(r[2] for r in rows), STATUSES),
@@ -333,6 +341,7 @@ def stats_tables(stats: IncomingStats) -> list[Table]:
         ("按来文单位", "来文单位", stats.by_from_unit),
         ("按月份", "月份", stats.by_month),
         ("按状态", "状态", stats.by_status),
+        ("按收文类别", "收文类别", stats.by_class),
     )
     total = [["合计", str(stats.total)]]
     return [

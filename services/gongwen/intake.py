@@ -24,7 +24,7 @@ from services.config import current_settings
 from services.db import db
 from services.errors import AuthenticationFailed, Forbidden, ValidationFailed
 from services.files import policy
-from services.gongwen import documents, exchange
+from services.gongwen import documents, exchange, receipt_classes
 from services.gongwen import fields as checks
 from services.gongwen.exchange_models import DELIVERED, IncomingRecord
 from services.gongwen.intake_models import IntakeReceipt
@@ -251,9 +251,9 @@ def file_package(package: Package, *, client_ip: str | None) -> IntakeReceipt:
         **package.values,
     )
     body = package.body
-    _store(document.id, BODY_KINDS[body.kind.name], body)
+    store_file(document.id, BODY_KINDS[body.kind.name], body)
     for attachment in package.attachments:
-        _store(document.id, "attachment", attachment)
+        store_file(document.id, "attachment", attachment)
     record = IncomingRecord(
         document_id=document.id,
         unit_id=package.unit.id,
@@ -263,6 +263,7 @@ def file_package(package: Package, *, client_ip: str | None) -> IntakeReceipt:
         from_doc_number=document.doc_number or "",
         category=exchange.default_category(document),
     )
+    record.receipt_class = receipt_classes.default_class(record.category)
     db.session.add(record)
     db.session.flush()
     receipt = IntakeReceipt(
@@ -278,7 +279,10 @@ def file_package(package: Package, *, client_ip: str | None) -> IntakeReceipt:
     return receipt
 
 
-def _store(document_id: int, kind: str, checked: policy.CheckedFile) -> None:
+def store_file(
+    document_id: int, kind: str, checked: policy.CheckedFile, *, actor_id: int | None = None
+) -> None:
+    """Keep a checked file with a 收文 (``kind`` as in ``DocumentFile``)."""
     db.session.add(
         DocumentFile(
             document_id=document_id,
@@ -288,7 +292,7 @@ def _store(document_id: int, kind: str, checked: policy.CheckedFile) -> None:
             sha256=checked.sha256,
             size=checked.size,
             created_at=clock.now(),
-            created_by_id=None,
+            created_by_id=actor_id,
         )
     )
 

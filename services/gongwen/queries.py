@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, or_, select, true
 
 from services.db import db
-from services.errors import Forbidden, NotFound, ValidationFailed
-from services.gongwen.documents import BEIJING
+from services.errors import Forbidden, NotFound
 from services.gongwen.models import (
     DOC_TYPES,
     IMPORTANCE_LEVELS,
@@ -28,11 +27,20 @@ from services.gongwen.models import (
     DocumentFile,
     GongwenDocument,
 )
+from services.gongwen.query_filters import (
+    Choice,
+    Page,
+    check_choices,
+    contains,
+    day_start,
+    ordering,
+    paged,
+    rank,
+)
 from services.org.models import User
 from services.org.roles import REGISTRAR
 
 FORBIDDEN = "您无权查看该公文。"
-MAX_PER_PAGE = 100
 # Sort keys answered by SQL; the engine-side keys (step, holder, waiting) are sorted by the caller.
 SQL_SORTS = (
     "doc_type",
@@ -89,37 +97,22 @@ class OutgoingFilters:
     descending: bool = True
 
 
-@dataclass(frozen=True)
-class DocumentPage:
-    """One page of documents; ``total`` counts every match."""
-
-    items: list[GongwenDocument]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+# One page of 发文 (kept under its old name for the pages).
+DocumentPage = Page[GongwenDocument]
 
 
 def check_filters(filters: OutgoingFilters) -> None:
     """Raise :class:`ValidationFailed` (Chinese, per field) for values outside the choices."""
-    errors: dict[str, str] = {}
-    if filters.doc_type and filters.doc_type not in DOC_TYPES:
-        errors["doc_type"] = "不支持的文种"
-    if filters.status and filters.status not in STATUSES:
-        errors["status"] = "状态不正确"
-    if filters.secrecy and filters.secrecy not in (NO_SECRECY, *SECRECY_LEVELS[1:]):
-        errors["secrecy"] = "密级不正确"
-    if filters.importance and filters.importance not in IMPORTANCE_LEVELS:
-        errors["importance"] = "重要程度不正确"
-    if filters.urgency and filters.urgency not in URGENCY_LABELS:
-        errors["urgency"] = "紧急程度不正确"
-    if filters.sort not in (*SQL_SORTS, *ENGINE_SORTS):
-        errors["sort"] = "不支持的排序方式"
-    if errors:
-        raise ValidationFailed("筛选条件有误", errors=errors)
+    secrecy = (NO_SECRECY, *SECRECY_LEVELS[1:])
+    choices: list[Choice] = [
+        ("doc_type", filters.doc_type, DOC_TYPES, "不支持的文种"),
+        ("status", filters.status, STATUSES, "状态不正确"),
+        ("secrecy", filters.secrecy, secrecy, "密级不正确"),
+        ("importance", filters.importance, IMPORTANCE_LEVELS, "重要程度不正确"),
+        ("urgency", filters.urgency, URGENCY_LABELS, "紧急程度不正确"),
+        ("sort", filters.sort, (*SQL_SORTS, *ENGINE_SORTS), "不支持的排序方式"),
+    ]
+    check_choices(choices, "筛选条件有误", {})
 
 
 # ---------------------------------------------------------------- data scope
@@ -193,18 +186,14 @@ def visible_document(document_id: int, scope: Scope) -> GongwenDocument:
 # ---------------------------------------------------------------- the list
 
 
-def _day_start(day: date) -> datetime:
-    return datetime.combine(day, time.min, BEIJING)
-
-
 def _conditions(filters: OutgoingFilters) -> list[ColumnElement[bool]]:
     doc = GongwenDocument
     found: list[ColumnElement[bool]] = []
     if filters.year:
         first, last = date(filters.year, 1, 1), date(filters.year, 12, 31)
         created = and_(
-            doc.created_at >= _day_start(first),
-            doc.created_at < _day_start(last + timedelta(days=1)),
+            doc.created_at >= day_start(first),
+            doc.created_at < day_start(last + timedelta(days=1)),
         )
         found.append(
             or_(doc.issued_date.between(first, last), and_(doc.issued_date.is_(None), created))
@@ -215,27 +204,17 @@ def _conditions(filters: OutgoingFilters) -> list[ColumnElement[bool]]:
     if filters.secrecy:
         found.append(doc.secrecy == ("" if filters.secrecy == NO_SECRECY else filters.secrecy))
     if filters.keyword and filters.keyword.strip():
-        pattern = f"%{_escape_like(filters.keyword.strip())}%"
-        found.append(
-            or_(*(c.ilike(pattern, escape="\\") for c in (doc.title, doc.doc_number, doc.keywords)))
-        )
+        word = filters.keyword.strip()
+        found.append(or_(*(contains(c, word) for c in (doc.title, doc.doc_number, doc.keywords))))
     if filters.drafted_from:
-        found.append(doc.created_at >= _day_start(filters.drafted_from))
+        found.append(doc.created_at >= day_start(filters.drafted_from))
     if filters.drafted_to:
-        found.append(doc.created_at < _day_start(filters.drafted_to + timedelta(days=1)))
+        found.append(doc.created_at < day_start(filters.drafted_to + timedelta(days=1)))
     if filters.issued_from:
         found.append(doc.issued_date >= filters.issued_from)
     if filters.issued_to:
         found.append(doc.issued_date <= filters.issued_to)
     return found
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _rank(column: Any, ranks: dict[str, int]) -> Any:
-    return case(ranks, value=column, else_=len(ranks))
 
 
 def _sort_column(sort: str) -> Any:
@@ -246,25 +225,22 @@ def _sort_column(sort: str) -> Any:
         "title": doc.title,
         "drafted": doc.created_at,
         "issued": doc.issued_date,
-        "secrecy": _rank(doc.secrecy, _SECRECY_RANK),
-        "importance": _rank(doc.importance, _IMPORTANCE_RANK),
-        "urgency": _rank(doc.urgency, _URGENCY_RANK),
-        "status": _rank(doc.status, _STATUS_RANK),
+        "secrecy": rank(doc.secrecy, _SECRECY_RANK),
+        "importance": rank(doc.importance, _IMPORTANCE_RANK),
+        "urgency": rank(doc.urgency, _URGENCY_RANK),
+        "status": rank(doc.status, _STATUS_RANK),
     }
     return columns.get(sort, doc.created_at)
 
 
 def outgoing_select(scope: Scope, filters: OutgoingFilters) -> Select[GongwenDocument]:
     """The scope's 发文 matching ``filters``, in the filters' SQL order (newest id breaks ties)."""
-    column = _sort_column(filters.sort)
-    order = column.desc() if filters.descending else column.asc()
-    # NULLs (no 成文日期 yet) go last in both directions, on both databases.
-    nulls_last = case((column.is_(None), 1), else_=0)
-    tie = GongwenDocument.id.desc() if filters.descending else GongwenDocument.id.asc()
+    # NULLs (no 成文日期 yet) go last in both directions.
+    order = ordering(_sort_column(filters.sort), GongwenDocument.id, descending=filters.descending)
     return (
         select(GongwenDocument)
         .where(GongwenDocument.direction == "out", _in_scope(scope), *_conditions(filters))
-        .order_by(nulls_last, order, tie)
+        .order_by(*order)
     )
 
 
@@ -273,11 +249,7 @@ def list_outgoing(
 ) -> DocumentPage:
     """A page of the 发文列表 sorted by a SQL column (see :data:`SQL_SORTS`)."""
     check_filters(filters)
-    page, per_page = max(1, page), min(max(1, per_page), MAX_PER_PAGE)
-    stmt = outgoing_select(scope, filters)
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    items = list(db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)))
-    return DocumentPage(items, total or 0, page, per_page)
+    return paged(outgoing_select(scope, filters), page, per_page)
 
 
 def outgoing_keys(scope: Scope, filters: OutgoingFilters) -> list[tuple[int, int | None]]:

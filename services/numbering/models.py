@@ -23,7 +23,7 @@ class NumberCounter(db.Model):  # type: ignore[name-defined]
 
     id: Mapped[int] = mapped_column(primary_key=True)
     scope: Mapped[str] = mapped_column(String(16))
-    # 机关代字 for 发文, the unit id as text for 收文.
+    # 机关代字 for 发文; for 收文 the unit id as text, or "unit id:收文类别" (收办 …) per class.
     key: Mapped[str] = mapped_column(String(40))
     year: Mapped[int] = mapped_column(Integer)
     next_seq: Mapped[int] = mapped_column(Integer, default=1)
@@ -38,7 +38,7 @@ class IssuedNumber(db.Model):  # type: ignore[name-defined]
     id: Mapped[int] = mapped_column(primary_key=True)
     scope: Mapped[str] = mapped_column(String(16), default=SCOPE_OUTGOING)
     number: Mapped[str] = mapped_column(String(60))
-    # 机关代字 for 发文; the receiving unit id as text for 收文.
+    # 机关代字 for 发文; the receiving unit id as text for 收文 ("unit id:收文类别" per class).
     issuer_code: Mapped[str] = mapped_column(String(40), index=True)
     year: Mapped[int] = mapped_column(Integer)
     seq: Mapped[int] = mapped_column(Integer)

@@ -33,6 +33,7 @@ DEFAULT_SUFFIX = "发"
 OFFICE_INFIX = "办"
 NUMBER_PATTERN = re.compile(r"^(?P<code>\S+)〔(?P<year>\d{4})〕(?P<seq>[1-9]\d*)号$")
 _CODE_PATTERN = re.compile(r"^[^\s〔〕\[\]\d]{1,20}$")
+_CLASS_PATTERN = re.compile(r"^[^\s〔〕\[\]\d:]{1,4}$")
 
 
 def format_number(issuer_code: str, year: int, seq: int) -> str:
@@ -43,6 +44,12 @@ def format_number(issuer_code: str, year: int, seq: int) -> str:
 def format_receipt(year: int, seq: int) -> str:
     """收文号 such as ``2025-0001`` (local practice: four digits, zero padded)."""
     return f"{year}-{seq:04d}"
+
+
+def format_class_receipt(receipt_class: str, year: int, seq: int) -> str:
+    """收文编号 of a class such as ``收办〔2026〕12号``: the class, 六角括号 around the year,
+    the class's own sequence without leading zeros."""
+    return f"{receipt_class}〔{year}〕{seq}号"
 
 
 def issuer_code_for(unit: Unit, kind: str, *, office: bool = False) -> str:
@@ -102,14 +109,27 @@ def reserve(
     return issued
 
 
-def reserve_receipt(unit_id: int, year: int, *, ref: str | None = None) -> str:
-    """Take the next 收文号 of a unit for ``year`` (``2025-0001``); a counter apart from 发文."""
+def reserve_receipt(
+    unit_id: int, year: int, *, receipt_class: str | None = None, ref: str | None = None
+) -> str:
+    """Take the next 收文号 of a unit for ``year``; a counter apart from 发文.
+
+    Without ``receipt_class`` one sequence per unit and year (``2025-0001``); with a class
+    (收报/收抄/收办) a sequence of its own per unit, year and class (``收办〔2025〕1号``).
+    """
     _check_year(year)
-    key = str(unit_id)
+    if receipt_class is not None and not _CLASS_PATTERN.match(receipt_class):
+        raise ValidationFailed("收文类别不合规", errors={"receipt_class": "收文类别不合规"})
+    key = f"{unit_id}:{receipt_class}" if receipt_class else str(unit_id)
     seq = _next_seq(SCOPE_RECEIPT, key, year)
+    number = (
+        format_class_receipt(receipt_class, year, seq)
+        if receipt_class
+        else format_receipt(year, seq)
+    )
     issued = IssuedNumber(
         scope=SCOPE_RECEIPT,
-        number=format_receipt(year, seq),
+        number=number,
         issuer_code=key,
         year=year,
         seq=seq,

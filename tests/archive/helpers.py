@@ -11,6 +11,7 @@ from pypdf import PdfWriter
 
 from services import clock
 from services.db import db
+from services.gongwen import documents
 from services.gongwen.models import DocumentFile, GongwenDocument
 from tests.convert.helpers import make_docx
 from tests.gongwen.sheet_helpers import make_outgoing
@@ -72,3 +73,38 @@ def sample_history(actor_id: int | None = None) -> list[dict[str, Any]]:
         {"seq": 2, "at": at, "actor_id": actor_id, "kind": "completed", "task_name": "拟稿"},
         {"seq": 3, "at": at, "actor_id": None, "kind": "completed", "task_name": "签发"},
     ]
+
+
+_serials = iter(range(1, 10_000))
+
+
+def document_serial() -> int:
+    """A fresh number for test 发文字号."""
+    return next(_serials)
+
+
+def make_issued_of(
+    unit_id: int,
+    drafter_id: int,
+    department_id: int,
+    title: str = "江城市财政局关于开展财政资金专项检查的通知",
+    *,
+    issued_date: date,
+) -> GongwenDocument:
+    """An issued 发文 of an existing unit (e.g. one of the demo city) with every part of its 件."""
+    document = documents.create_document(
+        direction="out",
+        unit_id=unit_id,
+        doc_type="通知",
+        title=title,
+        drafter_id=drafter_id,
+        drafting_department_id=department_id,
+        signer_id=drafter_id,
+        doc_number=f"江财发〔{issued_date.year}〕{document_serial()}号",
+        status="issued",
+        issued_date=issued_date,
+    )
+    add_file(document, "sheet_pdf", "发文稿纸.pdf", blank_pdf())
+    add_file(document, "sealed_pdf", "正本.pdf", blank_pdf(2))
+    add_file(document, "final_docx", "定稿.docx", make_docx(title))
+    return document

@@ -132,3 +132,32 @@ def test_valid_file_round_trip(tmp_path: Path) -> None:
     assert [r.id for r in table.rules] == ["A", "B", "C"]
     assert table.rules[2].directions == ("out",)
     assert retention.DIRECTION_WORDS["签报"] == "internal"
+
+
+@pytest.mark.parametrize(
+    ("title", "category", "receipt_class", "expected", "rule"),
+    [
+        ("关于转发防汛工作要点的通知", "普发件", "收办", "D30", "R10"),
+        ("关于报送半年工作情况的报告", "报告", "收报", "D30", "R10"),
+        ("关于转发防汛工作要点的通知", "普发件", "收抄", "D10", "R11"),
+        ("关于商请提供数据的函", "函件", "", "D30", "R12"),
+        ("关于转发防汛工作要点的通知", "普发件", "", "D10", "R13"),
+        ("关于召开全市防汛工作会议的通知", "普发件", "收办", "D10", "R04"),
+    ],
+)
+def test_shipped_table_decides_shouwen_by_class_and_category(
+    app: Flask, title: str, category: str, receipt_class: str, expected: str, rule: str
+) -> None:
+    decision = load_table().retention_for("in", "通知", title, category, receipt_class)
+    assert (decision.retention, decision.rule_id) == (expected, rule)
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "words"),
+    [("categories", ["普发"], "“普发”无效"), ("receipt_classes", ["收发"], "“收发”无效")],
+)
+def test_bad_shouwen_conditions_are_named(key: str, value: list[str], words: str) -> None:
+    data = copy.deepcopy(VALID)
+    data["rules"].append({"id": "E", key: value, "retention": "D10"})
+    with pytest.raises(RetentionTableInvalid, match=f"rules\\[3\\]（E）.{key}：{words}"):
+        parse_table(data)

@@ -85,7 +85,10 @@ def test_qianbao_is_countersigned_instructed_finished_and_archived(city) -> None
     assert api.get_instance(instance_id).status == "completed", incidents(instance_id)
     document = document_of(instance_id)
     assert document.status == "archived"
-    assert record_for_document(document.id) is None  # a 签报 is not filed as an issued 件
+    # Filed as one 件 (DA/T 22): 签报单 first, its 档号 from the unit's fonds (R07: 签报 30 years).
+    record = record_for_document(document.id)
+    assert record is not None and record.archive_code.startswith("J021-WS·")
+    assert record.retention == "D30" and record.items[0].kind == "qianbao_sheet"
     docx = sheet_file(document.id, "sheet_docx")
     pdf = sheet_file(document.id, "sheet_pdf")
     assert docx.filename.endswith(".docx") and docx.size > 0

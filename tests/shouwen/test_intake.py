@@ -20,6 +20,9 @@ from services.gongwen import exchange, intake
 from services.gongwen.exchange_models import IncomingRecord
 from services.gongwen.intake_models import IntakeReceipt
 from services.gongwen.models import DocumentFile, GongwenDocument
+from tests.auth.helpers import login
+from tests.files.helpers import zip_of
+from tests.gongwen.fawen_helpers import PASSWORD
 from tests.shouwen.helpers import open_tasks, registrar, shouwen_instances
 
 URL = "/api/v1/intake/packages"
@@ -247,3 +250,22 @@ def test_a_request_over_the_upload_limit_is_refused_whole(app, city, senders, cl
     assert response.get_json()["error"]["code"] == "too_large"
     assert counts() == before
     assert audit_actions() == [("gongwen.intake_refused", "failure")]
+
+
+def test_an_ofd_body_is_accepted_and_served_as_ofd(city, senders, client) -> None:
+    ofd = zip_of("OFD.xml", "Doc_0/Document.xml")
+    not_ofd = zip_of("mimetype", "content.xml")  # a zip without OFD.xml at its root
+    refused = push(client, metadata(doc_number="省政办发〔2025〕13号"),
+                   files={"body": [("正文.ofd", not_ofd)]})  # fmt: skip
+    assert refused.status_code == 422 and "body" in refused.get_json()["error"]["errors"]
+    response = push(client, files={"body": [("正文.ofd", ofd)]})
+    assert response.status_code == 201, response.get_json()
+    record = exchange.get_record(response.get_json()["record_id"])
+    (stored,) = db.session.scalars(
+        select(DocumentFile).where(DocumentFile.document_id == record.document_id)
+    )
+    assert (stored.kind, stored.filename, stored.content) == ("sealed_pdf", "正文.ofd", ofd)
+    login(client, registrar(city.units["czj"]).username, PASSWORD)
+    download = client.get(f"/shouwen/{record.id}/files/{stored.id}")
+    assert download.status_code == 200 and download.mimetype == "application/ofd"
+    assert download.data == ofd

@@ -69,7 +69,7 @@ def test_receipt_numbers_follow_each_other_per_unit_and_year(city) -> None:
         db.session.refresh(record)
         numbers.append(record.receipt_number)
         assert api.get_instance(record.instance_id).business_key == record.receipt_number
-    assert numbers == [f"{year}-0001", f"{year}-0002"]
+    assert numbers == [f"收办〔{year}〕1号", f"收办〔{year}〕2号"]  # 主送 通知: 收办
 
 
 def test_full_handling_with_host_two_assisting_departments_and_reply(city) -> None:

@@ -266,7 +266,8 @@ def test_register_xlsx_in_receipt_number_order(client, desk):
     assert rows[1] == iq.REGISTER_HEADERS
     assert [r[1] for r in rows[2:]] == ["2025-0001", "2025-0002", "2025-0003", "2025-0010"]
     assert rows[2] == ("1", "2025-0001", "2025-01-10", "市人社局", "江人社函〔2025〕2号",
-                       "关于报送人员编制情况的函", "函件", "无", "2", None, "已办结")  # fmt: skip
+                       "关于报送人员编制情况的函", "函件", "无", "2", None, "已办结",
+                       "—")  # fmt: skip
 
 
 def test_register_docx_per_month_and_category(client, desk):
@@ -308,7 +309,7 @@ def test_statistics_page_and_export(client, desk):
     assert "按来文单位" in page and "市审计局" in page and SECRET_TITLE not in page
     response = client.get("/shouwen/stats.xlsx?from=2025-01-01&to=2025-12-31")
     book = openpyxl.load_workbook(io.BytesIO(response.data))
-    assert book.sheetnames == ["按类别", "按来文单位", "按月份", "按状态"]
+    assert book.sheetnames == ["按类别", "按来文单位", "按月份", "按状态", "按收文类别"]
     months = list(book["按月份"].values)
     assert months[1:] == [("月份", "件数"), ("2025-01", "2"), ("2025-03", "3"), ("合计", "5")]
     assert client.get("/shouwen/stats?from=bad").status_code in (400, 422)

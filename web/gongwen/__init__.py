@@ -11,4 +11,4 @@ from flask import Blueprint
 
 bp = Blueprint("gongwen", __name__, url_prefix="/gongwen")
 
-from web.gongwen import analysis, document, monitor, outgoing  # noqa: E402, F401
+from web.gongwen import analysis, document, monitor, outgoing, qianbao  # noqa: E402, F401

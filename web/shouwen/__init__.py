@@ -11,4 +11,4 @@ from flask import Blueprint
 
 bp = Blueprint("shouwen", __name__, url_prefix="/shouwen")
 
-from web.shouwen import inbox, query, register  # noqa: E402, F401
+from web.shouwen import inbox, paper, query, register  # noqa: E402, F401

@@ -14,10 +14,11 @@ from werkzeug.wrappers import Response
 from engine import api
 from services.db import db
 from services.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from services.gongwen import exchange, queries
+from services.gongwen import exchange, paper, queries
 from services.gongwen.exchange_models import STATUSES, IncomingRecord
 from services.gongwen.models import URGENCY_LABELS
 from services.gongwen.sheet import SHEET_KINDS
+from web.office_types import download_type
 from web.security import login_required
 from web.shouwen import bp
 
@@ -47,6 +48,7 @@ def inbox() -> str:
         registrable=_registrable(records),
         overdue={r.id for r in records if exchange.is_overdue(r)},
         urgency=URGENCY_LABELS,
+        may_register_paper=paper.may_register(g.user, g.user.unit_id),
     )
 
 
@@ -72,10 +74,9 @@ def record_page(record_id: int) -> str:
 def download_file(record_id: int, file_id: int) -> Response:
     record = exchange.visible_record(record_id, g.user)
     stored = queries.document_file(record.document_id, file_id)
-    mimetype = "application/pdf" if stored.filename.lower().endswith(".pdf") else None
     return send_file(
         io.BytesIO(stored.content),
-        mimetype=mimetype or "application/octet-stream",
+        mimetype=download_type(stored.filename),
         as_attachment=True,
         download_name=stored.filename,
     )

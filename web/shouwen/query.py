@@ -16,14 +16,16 @@ from services.errors import ValidationFailed
 from services.gongwen import exchange, register
 from services.gongwen import incoming_queries as iq
 from services.gongwen.documents import beijing_today
-from services.gongwen.exchange_models import CATEGORIES, STATUSES
+from services.gongwen.exchange_models import CATEGORIES, RECEIPT_CLASSES, STATUSES
 from services.org.models import User
 from web.office_types import DOCX, XLSX
 from web.security import login_required
 from web.shouwen import bp
 
 PER_PAGE = 20
-TEXT_FIELDS = ("doc_number", "receipt_number", "title", "from_unit", "category", "status")
+TEXT_FIELDS = (
+    "doc_number", "receipt_number", "title", "from_unit", "category", "receipt_class", "status",
+)  # fmt: skip
 SORT_HEADERS = (
     ("receipt_number", "收文号"),
     ("received", "收文日期"),
@@ -31,6 +33,7 @@ SORT_HEADERS = (
     (None, "来文文号"),
     ("title", "标题"),
     ("category", "类别"),
+    ("receipt_class", "收文类别"),
     ("deadline", "办理期限"),
     ("status", "状态"),
 )
@@ -107,6 +110,7 @@ def query() -> tuple[str, int]:
         errors=errors,
         args=request.args,
         categories=CATEGORIES,
+        classes=RECEIPT_CLASSES,
         statuses=STATUSES,
         sort_headers=SORT_HEADERS,
         this_year=beijing_today().year,
@@ -134,6 +138,7 @@ def _json_record(record: Any) -> dict[str, object]:
         "from_unit": record.from_unit,
         "from_doc_number": record.from_doc_number,
         "category": record.category,
+        "receipt_class": record.receipt_class or None,
         "status": record.status,
         "received_date": record.received_date.isoformat() if record.received_date else None,
     }
@@ -142,7 +147,7 @@ def _json_record(record: Any) -> dict[str, object]:
 # ---------------------------------------------------------------- 收文登记本
 
 
-def _register_request() -> tuple[int, int | None, str | None]:
+def _register_request() -> tuple[int, int | None, str | None, str | None]:
     errors: dict[str, str] = {}
     year_message, month_message = "年度应为四位数字，如 2025", "月份应为 1 到 12"
     raw_year = request.args.get("year") or str(beijing_today().year)
@@ -152,15 +157,20 @@ def _register_request() -> tuple[int, int | None, str | None]:
     month = _number(request.args.get("month"), "month", month_message, errors)
     if month is not None and not 1 <= month <= 12:
         errors["month"] = month_message
+    receipt_class = (request.args.get("receipt_class") or "").strip() or None
+    if receipt_class is not None and receipt_class not in RECEIPT_CLASSES:
+        errors["receipt_class"] = "收文类别应为收报、收抄或收办"
     if errors:
         raise ValidationFailed("登记本条件有误", errors=errors)
-    return int(year or 0), month, (request.args.get("category") or "").strip() or None
+    category = (request.args.get("category") or "").strip() or None
+    return int(year or 0), month, category, receipt_class
 
 
 def _register() -> tuple[register.Table, str]:
-    year, month, category = _register_request()
-    records = iq.register_records(incoming_scope(g.user), year, month, category)
-    title = iq.register_title(g.user.unit.name, year, month, category)
+    year, month, category, receipt_class = _register_request()
+    scope = incoming_scope(g.user)
+    records = iq.register_records(scope, year, month, category, receipt_class)
+    title = iq.register_title(g.user.unit.name, year, month, category, receipt_class)
     return iq.register_table(records), title
 
 

@@ -17,7 +17,7 @@ from engine import api
 from engine.forms import load_form
 from services.db import db
 from services.errors import Conflict, ValidationFailed
-from services.gongwen import documents, exchange
+from services.gongwen import documents, exchange, receipt_classes
 from services.gongwen.exchange_models import IncomingRecord
 from web.forms.parse import author_of, parse_submission
 from web.forms.render import render_form
@@ -39,6 +39,7 @@ def registration_defaults(record: IncomingRecord) -> dict[str, Any]:
         "from_unit": record.from_unit,
         "from_doc_number": record.from_doc_number,
         "category": record.category,
+        "receipt_class": record.receipt_class or receipt_classes.default_class(record.category),
         "secrecy": document.secrecy,
         "urgency": document.urgency,
         "copies": document.copies,
