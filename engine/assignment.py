@@ -31,9 +31,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm.util import identity_key
 
 from engine.errors import EngineError
 from services.db import db
@@ -69,6 +70,22 @@ class Assignment:
 
 
 STARTER = Rule("starter", source="starter")
+
+
+class Person(Protocol):
+    """What resolving needs of a user: a ``User`` or a row of just these columns."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def active(self) -> bool: ...
+
+
+# A user named in a rule or in process data: two columns, not a whole ORM object (one per
+# new task on the hot path).
+_PERSON_BY_USERNAME = select(User.id, User.active).where(User.username == bindparam("username"))
+_PERSON_BY_ID = select(User.id, User.active).where(User.id == bindparam("user_id"))
 
 
 def parse_rule(text: str | None) -> Rule:
@@ -151,10 +168,12 @@ def resolve(
     return Assignment(candidate_user_ids=ids)
 
 
-def _people(rule: Rule, data: dict[str, Any], starter_id: int, decide: Decide | None) -> list[User]:
+def _people(
+    rule: Rule, data: dict[str, Any], starter_id: int, decide: Decide | None
+) -> list[Person]:
     # The starter is read only by the rules that need them (one query less per task otherwise).
     if rule.kind == "starter":
-        return [directory.get_user(starter_id)]
+        return [_person(starter_id)]
     if rule.kind == "user":
         return _users_from_value(rule.arg, rule)
     if rule.kind == "role":
@@ -173,7 +192,7 @@ def _people(rule: Rule, data: dict[str, Any], starter_id: int, decide: Decide | 
     return _users_from_value(_decision_value(rule, data, decide), rule)
 
 
-def _unit_people(rule: Rule, unit_id: int) -> list[User]:
+def _unit_people(rule: Rule, unit_id: int) -> list[Person]:
     if rule.kind == "leader":
         return _lookup(lambda: directory.unit_leaders(unit_id), rule)
     if rule.kind == "principal":
@@ -181,13 +200,13 @@ def _unit_people(rule: Rule, unit_id: int) -> list[User]:
     return _one(_lookup(lambda: directory.office_director(unit_id), rule))
 
 
-def _department_people(rule: Rule, department_id: int) -> list[User]:
+def _department_people(rule: Rule, department_id: int) -> list[Person]:
     if rule.kind == "dept_head":
         return _one(_lookup(lambda: directory.department_head(department_id), rule))
     return _one(_lookup(lambda: directory.supervising_leader(department_id), rule))
 
 
-def _one(user: User | None) -> list[User]:
+def _one(user: User | None) -> list[Person]:
     return [user] if user is not None else []
 
 
@@ -238,17 +257,28 @@ def _unit_by_code(code: str | None, rule: Rule) -> Unit:
     return unit
 
 
-def _users_from_value(value: Any, rule: Rule) -> list[User]:
+def _users_from_value(value: Any, rule: Rule) -> list[Person]:
     values = value if isinstance(value, list | tuple) else [value]
     return [_user_from_value(v, rule) for v in values if v not in (None, "")]
 
 
-def _user_from_value(value: Any, rule: Rule) -> User:
+def _person(user_id: int) -> Person:
+    """A user known by id: the loaded object if the session has it, else two columns."""
+    loaded = db.session.identity_map.get(identity_key(User, user_id))
+    if loaded is not None:
+        return loaded
+    found = db.session.connection().execute(_PERSON_BY_ID, {"user_id": user_id}).first()
+    # Unknown id: the directory raises its NotFound.
+    return found if found is not None else directory.get_user(user_id)
+
+
+def _user_from_value(value: Any, rule: Rule) -> Person:
     if isinstance(value, int) and not isinstance(value, bool):
         return _lookup(lambda: directory.get_user(value), rule)
     if isinstance(value, str) and value.isdigit():
         return _lookup(lambda: directory.get_user(int(value)), rule)
-    user = directory.get_user_by_username(str(value))
+    params = {"username": str(value)}
+    user = db.session.connection().execute(_PERSON_BY_USERNAME, params).first()
     if user is None:
         raise EngineError(f"办理人规则 {rule.source}：用户 {value} 不存在", rule=rule.source)
     return user

@@ -58,7 +58,10 @@ def engine_options(database_url: str) -> dict[str, Any]:
     if database_url.startswith("sqlite"):
         # One file shared by threads of the dev server and the scheduler.
         return {"connect_args": {"check_same_thread": False, "timeout": 30}}
-    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10}
+    # No pool_pre_ping: it costs a round trip on every checkout (every request, every job
+    # transaction). A connection the server dropped fails once, and SQLAlchemy then discards
+    # the whole pool; pool_recycle retires connections before idle timeouts can close them.
+    return {"pool_recycle": 1800, "pool_size": 10, "max_overflow": 10}
 
 
 @event.listens_for(Engine, "connect")

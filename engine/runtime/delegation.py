@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
-from sqlalchemy import select, true
+from sqlalchemy import bindparam, select, true
 
 from engine import assignment
 from engine.runtime.delegation_models import Delegation
@@ -81,18 +82,28 @@ def revoke(delegation_id: int, actor_id: int) -> Delegation:
     return rule
 
 
-def active_rule(user_id: int, process_key: str) -> Delegation | None:
+class RuleInForce(NamedTuple):
+    """The part of a delegation rule that redirects a new task."""
+
+    user_id: int
+    delegate_id: int
+
+
+# Built once, plain columns: it runs for every task created with a single assignee.
+_RULES_IN_FORCE = select(Delegation.delegate_id, Delegation.process_keys).where(
+    Delegation.user_id == bindparam("user_id"),
+    Delegation.active == true(),
+    Delegation.starts_at <= bindparam("now"),
+    Delegation.ends_at > bindparam("now"),
+)
+
+
+def active_rule(user_id: int, process_key: str) -> RuleInForce | None:
     """The rule of ``user_id`` in force now for ``process_key``, if any."""
-    now = clock.now()
-    query = select(Delegation).where(
-        Delegation.user_id == user_id,
-        Delegation.active == true(),
-        Delegation.starts_at <= now,
-        Delegation.ends_at > now,
-    )
-    for rule in db.session.scalars(query):
-        if not rule.process_keys or process_key in rule.process_keys:
-            return rule
+    params = {"user_id": user_id, "now": clock.now()}
+    for delegate_id, process_keys in db.session.connection().execute(_RULES_IN_FORCE, params):
+        if not process_keys or process_key in process_keys:
+            return RuleInForce(user_id, delegate_id)
     return None
 
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, select, update
 
-from engine.runtime.models import ProcessInstance
+from engine.runtime.models import HumanTask, ProcessInstance
 from services.db import db
 from services.errors import Conflict, NotFound
 
@@ -44,6 +44,26 @@ _LOCK_SQLITE: Any = (
 )
 
 
+# The same, for the instance of a human task: finding the instance and locking it is one
+# statement on the completion path.
+_INSTANCE_OF_TASK: Any = (
+    select(HumanTask.instance_id).where(HumanTask.id == bindparam("task_id")).scalar_subquery()
+)
+_LOCK_TASK_FOR_UPDATE: Any = (
+    select(ProcessInstance)
+    .where(ProcessInstance.id == _INSTANCE_OF_TASK)
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
+_LOCK_TASK_SQLITE: Any = (
+    update(ProcessInstance)
+    .where(ProcessInstance.id == _INSTANCE_OF_TASK)
+    .values(revision=ProcessInstance.revision)
+    .returning(ProcessInstance)
+    .execution_options(synchronize_session=False, populate_existing=True)
+)
+
+
 def lock_instance(instance_id: int, *, expected_revision: int | None = None) -> ProcessInstance:
     """Lock the instance row for this transaction and return it freshly read from the database.
 
@@ -54,6 +74,24 @@ def lock_instance(instance_id: int, *, expected_revision: int | None = None) -> 
     instance = db.session.scalars(query, {"instance_id": instance_id}).first()
     if instance is None:
         raise NotFound("流程实例不存在", instance_id=instance_id)
-    if expected_revision is not None and instance.revision != expected_revision:
-        raise Conflict(STALE_MESSAGE, instance_id=instance_id, revision=instance.revision)
+    check_revision(instance, expected_revision)
     return instance
+
+
+def lock_instance_of_task(task_id: int) -> ProcessInstance:
+    """As ``lock_instance``, for the instance human task ``task_id`` belongs to.
+
+    Raises ``NotFound`` for an unknown task. The caller checks the revision it expects
+    (``check_revision``) when it is ready to.
+    """
+    query = _LOCK_TASK_SQLITE if db.engine.dialect.name == "sqlite" else _LOCK_TASK_FOR_UPDATE
+    instance = db.session.scalars(query, {"task_id": task_id}).first()
+    if instance is None:
+        raise NotFound("待办任务不存在", task_id=task_id)
+    return instance
+
+
+def check_revision(instance: ProcessInstance, expected_revision: int | None) -> None:
+    """``Conflict`` when ``expected_revision`` is given and the instance has moved on."""
+    if expected_revision is not None and instance.revision != expected_revision:
+        raise Conflict(STALE_MESSAGE, instance_id=instance.id, revision=instance.revision)

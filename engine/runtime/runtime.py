@@ -31,9 +31,10 @@ from engine.runtime import (
     messages,
     persistence,
     timers,
+    writes,
 )
 from engine.runtime.history import EventLog, open_log
-from engine.runtime.locking import lock_instance
+from engine.runtime.locking import check_revision, lock_instance, lock_instance_of_task
 from engine.runtime.models import HumanTask, HumanTaskCandidate, ProcessInstance
 from engine.sandbox import make_script_engine
 from services import clock
@@ -57,6 +58,8 @@ _RECORDED_KINDS = {
 # Statements of the start/complete path, built once: building and keying a statement costs
 # about as much as SQLite takes to run it.
 _TASK_ROW = select(HumanTask).where(HumanTask.id == bindparam("task_id"))
+# The form of a task no longer open (``_validate``): one column, no ORM object.
+_TASK_FORM = select(HumanTask.form_key).where(HumanTask.id == bindparam("task_id"))
 _ROWS_FOR_COMPLETION = (
     select(HumanTask)
     .where(
@@ -117,6 +120,7 @@ def start(
     for task in workflow.get_tasks(state=TaskState.READY):
         task.data.update(data)
     step = _Step(instance, loaded, workflow, open_log(instance))
+    step.log.hold()  # the events go out together at the end of _finish
     with db.session.no_autoflush:
         step.log.append("instance_started", actor_id=starter_id, data={"data": data})
         _run_engine(step)
@@ -133,17 +137,15 @@ def complete(
 ) -> ProcessInstance:
     """Complete a human task with form data as ``actor_id`` and run on to the next wait state.
 
-    The data is validated against the task's form before anything is locked or loaded, so a
+    The data is validated against the task's form before anything is written or loaded, so a
     refused submission leaves the instance untouched.
     """
     data = copy.deepcopy(data or {})
-    row = _get_task_row(task_id)
-    # A task without formKey is checked against the generic opinion form.
-    errors = forms.validate_submission(row.form_key, data)
-    if errors:
-        raise ValidationFailed("表单填写有误，请检查后重新提交", errors=errors)
-    instance = lock_instance(row.instance_id, expected_revision=expected_revision)
+    # Lock first (one statement finds and locks the instance), then read the rows under it.
+    instance = lock_instance_of_task(task_id)
     open_rows, signers = _rows_for_completion(instance.id, task_id)
+    _validate(task_id, open_rows, data)
+    check_revision(instance, expected_revision)
     row = _pick_open(open_rows, task_id)
     _check_may_complete(row, actor_id)
     if instance.status != "running":
@@ -154,9 +156,10 @@ def complete(
         if gated is None:  # a 加签 step: rows changed, the engine does not move
             return instance
         data = gated
-    # Writes wait for _finish's flush: fewer, batched statements while the lock is held.
+    # Rows and events are written with Core statements (``writes``); nothing to autoflush.
     with db.session.no_autoflush:
         step = _load(instance)
+        step.log.hold()  # the events go out together at the end of _finish
         spiff_task = _ready_spiff_task(step.workflow, row)
         spiff_task.data.update(data)
         countersign.prepare(spiff_task)
@@ -193,6 +196,21 @@ def claim(task_id: int, actor_id: int) -> HumanTask:
     instance.revision += 1
     instance.updated_at = clock.now()
     return row
+
+
+def _validate(task_id: int, open_rows: list[HumanTask], data: dict[str, Any]) -> None:
+    """The submission against the task's form, before anything is changed or checked further.
+
+    A task without formKey is checked against the generic opinion form.
+    """
+    row = next((r for r in open_rows if r.id == task_id), None)
+    if row is not None:
+        form_key = row.form_key
+    else:  # no longer open: the form still decides first, then the Conflict
+        form_key = db.session.connection().execute(_TASK_FORM, {"task_id": task_id}).scalar()
+    errors = forms.validate_submission(form_key, data)
+    if errors:
+        raise ValidationFailed("表单填写有误，请检查后重新提交", errors=errors)
 
 
 def _get_task_row(task_id: int, *, fresh: bool = False) -> HumanTask:
@@ -304,13 +322,26 @@ def _finish(step: _Step, open_rows: list[HumanTask]) -> None:
     timers.sync_timers(step.instance, step.workflow, step.log)
     messages.sync_messages(step.instance, step.workflow, step.log)
     instance, now = step.instance, clock.now()
+    values: dict[str, Any] = {}
     if step.workflow.is_completed():
-        instance.status, instance.ended_at = "completed", now
+        values.update(status="completed", ended_at=now)
         step.log.append("instance_completed")
-    instance.state = persistence.dump_state(step.workflow)
-    instance.state_format = persistence.STATE_FORMAT
-    instance.revision += 1
-    instance.updated_at = now
+    writes.update_instance(
+        instance,
+        {
+            **values,
+            # With the listing fields and the chain head, which change on almost every step.
+            "title": instance.title,
+            "urgency": instance.urgency,
+            "event_seq": instance.event_seq,
+            "event_hash": instance.event_hash,
+            "state": persistence.dump_state(step.workflow),
+            "state_format": persistence.STATE_FORMAT,
+            "revision": instance.revision + 1,
+            "updated_at": now,
+        },
+    )
+    step.log.release()
 
 
 def _open_rows(instance_id: int) -> list[HumanTask]:
@@ -357,12 +388,12 @@ def _sync_human_tasks(step: _Step, open_rows: list[HumanTask]) -> None:
 
 
 def _close_row(row: HumanTask, status: str, actor_id: int | None) -> None:
-    row.status, row.active = status, False
-    row.completed_at = clock.now()
-    row.completed_by_id = actor_id
+    values = {"status": status, "active": False, "completed_at": clock.now()}
+    writes.update_task(row, {**values, "completed_by_id": actor_id})
 
 
-def _create_row(step: _Step, task: Any) -> HumanTask:
+def _create_row(step: _Step, task: Any) -> int:
+    """The one place a human-task row is created (with its candidates); returns its id."""
     instance = step.instance
     props = _properties(task)
     assigned, delegated_from = delegation.redirect(
@@ -370,40 +401,39 @@ def _create_row(step: _Step, task: Any) -> HumanTask:
         instance.process_key,
         override=step.assignee_overrides.get(task.task_spec.bpmn_id),
     )
-    row = HumanTask(
-        instance_id=instance.id,
-        spiff_task_id=str(task.id),
-        task_spec=task.task_spec.bpmn_id or task.task_spec.name,
-        name=_task_name(task),
-        process_key=instance.process_key,
-        form_key=props.get("formKey") or None,
-        assignee_id=assigned.user_ids[0] if len(assigned.user_ids) == 1 else None,
-        delegated_from_id=delegated_from,
-        status="open",
-        active=True,
-        priority=_priority(props),
-        urgency=instance.urgency,
-        due_at=_due_at(step, task, props),
-        title=_task_title(step, task, props),
-        business_key=instance.business_key,
-        created_at=clock.now(),
-    )
-    candidates = _candidates(assigned) if row.assignee_id is None else []
-    # No flush here: the row, its candidates and the events go out together at commit.
-    row.candidates = [HumanTaskCandidate(user_id=user_id) for user_id in candidates]
-    db.session.add(row)
+    assignee_id = assigned.user_ids[0] if len(assigned.user_ids) == 1 else None
+    values = {
+        "instance_id": instance.id,
+        "spiff_task_id": str(task.id),
+        "task_spec": task.task_spec.bpmn_id or task.task_spec.name,
+        "name": _task_name(task),
+        "process_key": instance.process_key,
+        "form_key": props.get("formKey") or None,
+        "assignee_id": assignee_id,
+        "delegated_from_id": delegated_from,
+        "status": "open",
+        "active": True,
+        "priority": _priority(props),
+        "urgency": instance.urgency,
+        "due_at": _due_at(step, task, props),
+        "title": _task_title(step, task, props),
+        "business_key": instance.business_key,
+        "created_at": clock.now(),
+    }
+    candidates = _candidates(assigned) if assignee_id is None else []
+    row_id = writes.insert_task(values, candidates)
     step.log.append(
         "task_created",
-        task_spec=row.task_spec,
-        task_name=row.name,
+        task_spec=values["task_spec"],
+        task_name=values["name"],
         data={
-            "spiff_task_id": row.spiff_task_id,
-            "assignee_id": row.assignee_id,
+            "spiff_task_id": values["spiff_task_id"],
+            "assignee_id": assignee_id,
             "candidates": candidates,
-            "delegated_from": row.delegated_from_id,
+            "delegated_from": delegated_from,
         },
     )
-    return row
+    return row_id
 
 
 def _properties(task: Any) -> dict[str, str]:
