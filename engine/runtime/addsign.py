@@ -16,6 +16,7 @@ from uuid import uuid4
 
 from sqlalchemy import select
 
+from engine.runtime import task_notices
 from engine.runtime.history import open_log
 from engine.runtime.locking import lock_instance
 from engine.runtime.models import HumanTask, InstanceEvent, ProcessInstance
@@ -40,6 +41,8 @@ def add_signer(task_id: int, actor_id: int, user_id: int, position: str, reason:
     signer = _new_signer_row(row, user_id, position)
     db.session.add(signer)
     db.session.flush()
+    if signer.active:  # a signer "after" is told when their turn comes (``gate``)
+        _notify(signer)
     open_log(instance).append(
         "addsign_added",
         actor_id=actor_id,
@@ -55,6 +58,14 @@ def add_signer(task_id: int, actor_id: int, user_id: int, position: str, reason:
     )
     _bump(instance)
     return signer
+
+
+def _notify(signer: HumanTask) -> None:
+    assert signer.assignee_id is not None  # signer rows always have one holder
+    notice = task_notices.notice(
+        signer.id, signer.name, signer.title, signer.urgency, [signer.assignee_id]
+    )
+    task_notices.send([notice])
 
 
 def _check_request(position: str, reason: str) -> None:
@@ -134,6 +145,7 @@ def gate(
     if waiting:
         _finish_row(instance, row, actor_id, "addsign_passed", data)
         waiting[0].status, waiting[0].active = "open", True
+        _notify(waiting[0])
         return None
     if row is holder:
         return data

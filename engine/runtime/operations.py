@@ -15,7 +15,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select, update
 
 from engine import forms
-from engine.runtime import countersign, incidents, runtime
+from engine.runtime import countersign, incidents, runtime, task_notices
 from engine.runtime.history import open_log
 from engine.runtime.locking import lock_instance
 from engine.runtime.models import HumanTask, ProcessInstance
@@ -49,6 +49,7 @@ def reassign(task_id: int, actor_id: int, to_user_id: int, reason: str) -> Human
     previous = row.assignee_id
     row.assignee_id, row.status, row.claimed_at = to_user_id, "open", None
     row.candidates = []
+    task_notices.send([task_notices.notice(row.id, row.name, row.title, row.urgency, [to_user_id])])
     _record(
         instance,
         "task_reassigned",

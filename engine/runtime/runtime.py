@@ -30,6 +30,7 @@ from engine.runtime import (
     incidents,
     messages,
     persistence,
+    task_notices,
     timers,
     writes,
 )
@@ -40,6 +41,7 @@ from engine.sandbox import make_script_engine
 from services import clock
 from services.db import db
 from services.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from services.notify.new_tasks import NewTask
 from services.org import directory
 
 TASK_TAKEN_MESSAGE = "该任务已被他人处理"
@@ -81,6 +83,8 @@ class _Step:
     log: EventLog
     # 退回/取回: task spec -> the user its next row goes to, instead of the BPMN rule.
     assignee_overrides: dict[str, int] = field(default_factory=dict)
+    # 新待办 notices of the rows created in this step, sent together by ``_finish``.
+    notices: list[NewTask] = field(default_factory=list)
 
 
 def start(
@@ -318,6 +322,7 @@ def _finish(step: _Step, open_rows: list[HumanTask]) -> None:
     ``open_rows`` are the instance's still-active task rows as read under the lock.
     """
     _sync_human_tasks(step, open_rows)
+    task_notices.send(step.notices)
     # Timers and message waits become rows the scheduler polls (engine/runtime/timers.py).
     timers.sync_timers(step.instance, step.workflow, step.log)
     messages.sync_messages(step.instance, step.workflow, step.log)
@@ -422,6 +427,10 @@ def _create_row(step: _Step, task: Any) -> int:
     }
     candidates = _candidates(assigned) if assignee_id is None else []
     row_id = writes.insert_task(values, candidates)
+    people = [assignee_id] if assignee_id is not None else candidates
+    step.notices.append(
+        task_notices.notice(row_id, values["name"], values["title"], instance.urgency, people)
+    )
     step.log.append(
         "task_created",
         task_spec=values["task_spec"],

@@ -10,10 +10,10 @@ hottest path (an 82-unit 分发 creates hundreds of tasks). So the users who cho
 channel for 新待办 (the default) cost one indexed SELECT for the whole call, and no write.
 
 For the users who chose e-mail or SMS, a ``Notification`` (category ``task``, link
-``/tasks/<id>``) is written *already read*: the outbox row needs it (it is what was sent, listed
-under the bell), but the unread badge stays the same for every user. ``outbox.enqueue`` then
-queues the deliveries: quiet hours respected, 特急/加急 tasks sent at once when the user allowed
-urgent ones through.
+``/workbench/tasks/<id>``) is written *already read*: the outbox row needs it (it is what was
+sent, listed under the bell), but the unread badge stays the same for every user.
+``outbox.enqueue`` then queues the deliveries: quiet hours respected, 特急/加急 tasks sent at
+once when the user allowed urgent ones through.
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ def _choosers(user_ids: Collection[int]) -> set[int]:
 
 
 def _notification(task: NewTask, user_id: int, now: datetime, link_base: str) -> Notification:
-    link = f"/tasks/{task.task_id}"
+    link = f"/workbench/tasks/{task.task_id}"
     return Notification(
         user_id=user_id,
         category=CATEGORY,

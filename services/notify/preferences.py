@@ -25,7 +25,8 @@ KINDS = {"new_task": "新待办", "reminder": "催办提醒", "overdue": "逾期
 # (e.g. security alerts) stay in-app only.
 KIND_OF_CATEGORY = {
     "task": "new_task",
-    "shouwen": "new_task",
+    # "shouwen" (a 收文 arrived) stays in-app: its 签收 task sends the 新待办 e-mail/SMS, and the
+    # same 收发员 would otherwise get two messages for one document.
     "circulation": "new_task",
     "remind": "reminder",
     "urge": "reminder",

@@ -35,7 +35,7 @@ def test_email_arrives_with_chinese_subject(app, mailbox) -> None:
 
 def test_sms_reaches_gateway_with_json_and_key(app, gateway) -> None:
     user = recipient(new_task=["sms"])
-    inapp.send_in_app([user.id], "shouwen", "收文：关于春季防火的通知", "请签收")
+    inapp.send_in_app([user.id], "task", "新待办：签收（关于春季防火的通知）", "请签收")
     db.session.commit()
 
     assert outbox.dispatch_due() == 1
@@ -45,7 +45,7 @@ def test_sms_reaches_gateway_with_json_and_key(app, gateway) -> None:
     assert request["key"] == API_KEY
     assert request["json"] == {
         "phone": "13800138000",
-        "text": "收文：关于春季防火的通知：请签收",
+        "text": "新待办：签收（关于春季防火的通知）：请签收",
         "sign": SIGN,
     }
 

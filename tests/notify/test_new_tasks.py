@@ -84,19 +84,19 @@ def test_email_and_sms_go_to_the_users_who_chose_them(app, mailbox, gateway) -> 
     assert queued == 2
     rows = list(db.session.scalars(select(Notification).order_by(Notification.id)))
     assert [(n.user_id, n.category, n.link) for n in rows] == [
-        (mail_user.id, "task", "/tasks/7"),
-        (sms_user.id, "task", "/tasks/8"),
+        (mail_user.id, "task", "/workbench/tasks/7"),
+        (sms_user.id, "task", "/workbench/tasks/8"),
     ]
     # The to-do count is the in-app signal: the bell's unread badge does not move.
     assert inapp.unread_count(mail_user.id) == 0 and inapp.unread_count(plain.id) == 0
     assert outbox.dispatch_due() == 2
     mail = message_from_bytes(box.messages[0], policy=policy.default)
     assert mail["Subject"] == "新待办：领导批示（通知7）"
-    assert "https://oa.example.gov.cn/tasks/7" in mail.get_content()
+    assert "https://oa.example.gov.cn/workbench/tasks/7" in mail.get_content()
     (request,) = gateway.requests
     assert request["json"]["phone"] == "13800138000"
     assert request["json"]["text"] == (
-        "新待办：领导批示（通知8）：请登录平台办理：https://oa.example.gov.cn/tasks/8"
+        "新待办：领导批示（通知8）：请登录平台办理：https://oa.example.gov.cn/workbench/tasks/8"
     )
 
 
@@ -129,10 +129,10 @@ def test_mixed_urgency_in_one_call(app, frozen_clock) -> None:
 
     due = {(row.notification.link, row.channel): clock.as_utc(row.due_at) for row in outbox_rows()}
     assert due == {
-        ("/tasks/1", "email"): QUIET_END,
-        ("/tasks/1", "sms"): QUIET_END,
-        ("/tasks/2", "email"): LATE_EVENING,
-        ("/tasks/2", "sms"): LATE_EVENING,
+        ("/workbench/tasks/1", "email"): QUIET_END,
+        ("/workbench/tasks/1", "sms"): QUIET_END,
+        ("/workbench/tasks/2", "email"): LATE_EVENING,
+        ("/workbench/tasks/2", "sms"): LATE_EVENING,
     }
 
 
@@ -153,7 +153,7 @@ def test_a_failing_gateway_loses_nothing(app, gateway, frozen_clock) -> None:
     assert outbox.dispatch_due() == 1
 
     assert [r["status"] for r in gateway.requests] == [503, 500, 200]
-    assert "/tasks/5" in gateway.accepted[0]["json"]["text"]
+    assert "/workbench/tasks/5" in gateway.accepted[0]["json"]["text"]
     assert [(r.status, r.attempts) for r in outbox_rows()] == [("sent", 2)]
 
 

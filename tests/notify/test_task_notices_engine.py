@@ -1,0 +1,88 @@
+"""新待办 notices from the engine: a new task row, a 转办 and a 加签 reach the new holder by the
+e-mail/SMS they chose, in the same transaction as the task (the link opens the task)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from engine import api
+from engine.definitions import repository
+from services.db import db
+from services.notify import preferences
+from services.org.models import User
+from tests.notify.helpers import outbox_rows
+from tests.org.factories import make_department, make_unit, make_user
+
+QINGJIA = Path(__file__).resolve().parents[2] / "processes" / "qingjia.bpmn"
+LEAVE = {"leave_type": "事假", "start_date": "2026-03-02", "days": 1, "reason": "家中有事"}
+
+
+def person(username: str, department, position: str = "staff", **channels: list[str]) -> User:
+    user = make_user(username, department=department, position=position, name=username)
+    user.email, user.mobile = f"{username}@example.gov.cn", "13800138000"
+    if channels:
+        preferences.save_preferences(user.id, channels)
+    return user
+
+
+@pytest.fixture
+def leave_office(app):
+    department = make_department("综合科", unit=make_unit("市财政局"))
+    clerk = person("clerk_n", department)
+    head = person("head_n", department, position="dept_head", new_task=["email", "sms"])
+    deputy = person("deputy_n", department, new_task=["sms"])
+    repository.deploy({QINGJIA.name: QINGJIA.read_bytes()}, deployed_by=None)
+    db.session.commit()
+    return clerk, head, deputy
+
+
+def submit_leave(clerk: User) -> int:
+    instance = api.start_instance("qingjia", starter_id=clerk.id, data={"title": "请假一天"})
+    (apply,) = api.inbox(clerk.id).items
+    api.complete_task(apply.id, actor_id=clerk.id, data=LEAVE)
+    db.session.commit()
+    return instance.id
+
+
+def test_new_task_row_sends_the_chosen_channels(leave_office) -> None:
+    clerk, head, _ = leave_office
+    submit_leave(clerk)
+    (approve,) = api.inbox(head.id).items
+    rows = outbox_rows()
+    # The clerk (starter of "填写申请") chose nothing: no row; the head chose e-mail and SMS.
+    assert sorted(r.channel for r in rows) == ["email", "sms"]
+    assert {r.address for r in rows} == {"head_n@example.gov.cn", "13800138000"}
+    notification = rows[0].notification
+    assert notification.user_id == head.id
+    assert notification.link == f"/workbench/tasks/{approve.id}"
+    assert notification.title.startswith("新待办：") and "部门负责人审批" in notification.title
+
+
+def test_reassign_tells_the_new_holder(leave_office) -> None:
+    clerk, head, deputy = leave_office
+    submit_leave(clerk)
+    (approve,) = api.inbox(head.id).items
+    before = len(outbox_rows())
+    api.reassign_task(approve.id, actor_id=head.id, to_user_id=deputy.id, reason="出差，请代为审批")
+    db.session.commit()
+    new = outbox_rows()[before:]
+    assert [(r.channel, r.notification.user_id) for r in new] == [("sms", deputy.id)]
+    assert new[0].notification.link == f"/workbench/tasks/{approve.id}"
+
+
+def test_addsign_tells_the_signer_when_their_turn_comes(leave_office) -> None:
+    clerk, head, deputy = leave_office
+    submit_leave(clerk)
+    (approve,) = api.inbox(head.id).items
+    before = len(outbox_rows())
+    api.add_signer(approve.id, actor_id=head.id, user_id=deputy.id, position="after", reason="会签")
+    db.session.commit()
+    assert len(outbox_rows()) == before  # "after": not yet the deputy's turn
+    api.complete_task(approve.id, actor_id=head.id, data={"approved": True})
+    db.session.commit()
+    new = outbox_rows()[before:]
+    assert [(r.channel, r.notification.user_id) for r in new] == [("sms", deputy.id)]
+    (signer_task,) = api.inbox(deputy.id).items
+    assert new[0].notification.link == f"/workbench/tasks/{signer_task.id}"
