@@ -1,5 +1,8 @@
 """Screenshots of the demo city for docs/: ``python -m tests.support.screenshots [OUT_DIR]``.
 
+``--only qianbao,shouwen,calendar`` shoots only those groups (see ``GROUPS``) and leaves the
+other PNGs alone.
+
 Loads the demo data into a throwaway SQLite database, serves the real app on a free port,
 logs in through the login page as documented demo users and saves full-page PNGs. Each page
 is checked to render Chinese glyphs first, so a machine without CJK fonts fails instead of
@@ -8,6 +11,7 @@ writing screenshots full of boxes.
 
 from __future__ import annotations
 
+import argparse
 import re
 import sys
 import tempfile
@@ -19,6 +23,7 @@ from playwright.sync_api import Browser, Page, ViewportSize, expect, sync_playwr
 
 from services.db import db
 from services.org.demo import load_demo
+from tests.gongwen.fawen_helpers import demo_city
 from tests.support.browser import (
     DESKTOP_VIEWPORT,
     PHONE_VIEWPORT,
@@ -27,6 +32,7 @@ from tests.support.browser import (
     log_in,
 )
 from tests.support.live_server import LiveServer, migrate_sqlite, serve
+from tests.support.screenshot_data import seed_qianbao, seed_shouwen
 
 DEFAULT_OUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 # Screenshots only: the demo password is not a secret and the database is thrown away.
@@ -74,6 +80,9 @@ def demo_server(workdir: Path) -> Iterator[LiveServer]:
             server.task_id = seed_workflow()  # type: ignore[attr-defined]
             # Before Playwright starts: sealing runs pyHanko's asyncio loop in this thread.
             server.fawen_id = seed_fawen()  # type: ignore[attr-defined]
+            city = demo_city()
+            server.shouwen_id = seed_shouwen(city)  # type: ignore[attr-defined]
+            seed_qianbao(city)
         yield server
 
 
@@ -273,14 +282,92 @@ def fill_fawen_draft(page: Page) -> None:
     page.get_by_label("公开属性").select_option("主动公开")
 
 
+def shoot_qianbao(browser: Browser, server: LiveServer, out: Path) -> None:
+    """签报管理 of 市教育局: a filed 签报, one at 领导批示, one at 部门审核."""
+    with tab(browser, server, DESKTOP_VIEWPORT) as page:
+        log_in(page, "officedir", DEMO_PASSWORD)
+        page.goto("/gongwen/qianbao")
+        expect(page.locator("main")).to_contain_text("实验室教学设备")
+        save(page, out / "qianbao-list.png")
+
+
+SCAN = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+def fill_paper(page: Page) -> None:
+    """A 请示 a school brought on paper, with its scan."""
+    fields = {
+        "from_unit": "江城市第一中学",
+        "from_doc_number": "江一中〔2025〕3号",
+        "title": "江城市第一中学关于增设教学楼的请示",
+        "copies": "2",
+    }
+    for name, value in fields.items():
+        page.locator(f"#p-{name}").fill(value)
+    choices = {"doc_type": "请示", "urgency": "urgent", "category": "请示", "receipt_class": "收报"}
+    for name, value in choices.items():
+        page.locator(f"#p-{name}").select_option(value)
+    scan = {"name": "来文扫描件.pdf", "mimeType": "application/pdf", "buffer": SCAN}
+    page.locator("#p-scans").set_input_files(files=[scan])
+    page.evaluate("document.activeElement.blur()")
+
+
+def shoot_shouwen(browser: Browser, server: LiveServer, out: Path) -> None:
+    """纸质来文登记 (filled in, then submitted), 收文查询 by 收文类别, a filed 收文 with 档号."""
+    with tab(browser, server, DESKTOP_VIEWPORT) as page:
+        log_in(page, "registrar", DEMO_PASSWORD)
+        page.goto("/shouwen/paper")
+        fill_paper(page)
+        save(page, out / "shouwen-paper.png")
+        page.get_by_role("button", name="登记").click()
+        expect(page.locator(".flash-error")).to_have_count(0)
+        page.goto("/shouwen/query")
+        expect(page.locator("main")).to_contain_text("收抄")
+        save(page, out / "shouwen-query.png")
+        page.goto(f"/shouwen/{server.shouwen_id}")  # type: ignore[attr-defined]
+        expect(page.locator(".gw-archive-code")).to_contain_text("·")
+        save(page, out / "shouwen-record.png")
+
+
+def shoot_calendar(browser: Browser, server: LiveServer, out: Path) -> None:
+    """工作日历 (系统管理员): the bundled 2026 State Council schedule."""
+    with tab(browser, server, DESKTOP_VIEWPORT) as page:
+        log_in(page, SYSADMIN, DEMO_PASSWORD)
+        page.goto("/admin/calendar/?year=2026")
+        expect(page.locator("main")).to_contain_text("国庆节调休")
+        save(page, out / "calendar.png")
+
+
 def shoot_phone(browser: Browser, server: LiveServer, out: Path) -> None:
     with tab(browser, server, PHONE_VIEWPORT) as page:
         log_in(page, CLERK, DEMO_PASSWORD)
         save(page, out / "phone-portal.png")
 
 
+GROUPS = {
+    "desktop": shoot_desktop,
+    "phone": shoot_phone,
+    "qianbao": shoot_qianbao,
+    "shouwen": shoot_shouwen,
+    "calendar": shoot_calendar,
+}
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m tests.support.screenshots")
+    parser.add_argument("out", nargs="?", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--only", default=",".join(GROUPS), help="逗号分隔：" + "、".join(GROUPS))
+    args = parser.parse_args(argv)
+    args.groups = [name.strip() for name in args.only.split(",") if name.strip()]
+    unknown = [name for name in args.groups if name not in GROUPS]
+    if unknown or not args.groups:
+        parser.error(f"未知的截图组：{'、'.join(unknown) or '（空）'}")
+    return args
+
+
 def main(argv: list[str]) -> None:
-    out = Path(argv[0]) if argv else DEFAULT_OUT
+    args = parse_args(argv)
+    out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
     with (
         tempfile.TemporaryDirectory(prefix="oa-shots-") as workdir,
@@ -289,8 +376,8 @@ def main(argv: list[str]) -> None:
     ):
         browser = launch_chromium(driver)
         try:
-            shoot_desktop(browser, server, out)
-            shoot_phone(browser, server, out)
+            for name in args.groups:
+                GROUPS[name](browser, server, out)
         finally:
             browser.close()
 

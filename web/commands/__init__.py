@@ -1,6 +1,7 @@
 """CLI commands, one module per area; each returns click commands run inside an app context."""
 
 from web.commands.auth import COMMANDS as AUTH_COMMANDS
+from web.commands.calendar import COMMANDS as CALENDAR_COMMANDS
 from web.commands.db import COMMANDS as DB_COMMANDS
 from web.commands.documents import COMMANDS as DOCUMENT_COMMANDS
 from web.commands.engine import COMMANDS as ENGINE_COMMANDS
@@ -16,4 +17,5 @@ COMMANDS = [
     *SEAL_COMMANDS,
     *DOCUMENT_COMMANDS,
     *SCHEDULER_COMMANDS,
+    *CALENDAR_COMMANDS,
 ]
