@@ -11,13 +11,14 @@ import engine.runtime.incident_models
 import engine.runtime.models
 import engine.runtime.wait_models
 import services.archive.models
-import services.calendar.models
 import services.audit.models
 import services.auth.models
 import services.auth.token_models
+import services.calendar.models
 import services.files.models
 import services.gongwen.distribution_models
 import services.gongwen.exchange_models
+import services.gongwen.intake_callback_models
 import services.gongwen.intake_models
 import services.gongwen.models
 import services.notify.models
