@@ -1,7 +1,8 @@
-"""公文监控: the 发文 and 收文 within a supervisor's data scope (本人/本部门/本单位及下属/全部).
+"""公文监控: the 发文, 收文 and 签报 within a supervisor's data scope (本人/本部门/本单位及下属/
+全部).
 
 The scope is built by the caller from the viewer's position (engine participation included, as
-for the 发文 and 收文 lists); this module turns it into the matching documents. Where each one
+for the 发文, 收文 and 签报 lists); this module turns it into the matching documents. Where each one
 waits is engine state and is added by the caller.
 """
 
@@ -17,24 +18,28 @@ from services.db import db
 from services.errors import ValidationFailed
 from services.gongwen import exchange_models, queries
 from services.gongwen import incoming_queries as iq
+from services.gongwen import qianbao_queries as qb
 from services.gongwen.exchange_models import IncomingRecord
 from services.gongwen.models import STATUSES, GongwenDocument
 from services.org.models import User
 
-DIRECTIONS = {"out": "发文", "in": "收文"}
+DIRECTIONS = {"out": "发文", "in": "收文", qb.INTERNAL: "签报"}
 
 
 @dataclass(frozen=True)
 class MonitorScope:
-    """The viewer's 发文 scope (with its wider ``below``/``everywhere``) and 收文 scope."""
+    """The viewer's 发文 and 签报 scopes (with their wider ``below``/``everywhere``) and 收文
+    scope."""
 
     outgoing: queries.Scope
     incoming: iq.IncomingScope
+    internal: queries.Scope
 
 
 @dataclass(frozen=True)
 class MonitorFilters:
-    """``direction`` out/in; ``status`` a 发文 status code or a 收文 status word."""
+    """``direction`` out/in/internal (发文/收文/签报); ``status`` a 发文 or 签报 status code or a
+    收文 status word."""
 
     direction: str | None = None
     status: str | None = None
@@ -93,6 +98,14 @@ def _outgoing_keys(scope: MonitorScope, filters: MonitorFilters) -> list[Monitor
     return [MonitorKey(d, "out", i, u) for d, i, u in db.session.execute(stmt)]
 
 
+def _internal_keys(scope: MonitorScope, filters: MonitorFilters) -> list[MonitorKey]:
+    chosen = qb.QianbaoFilters(status=filters.status)
+    stmt = qb.qianbao_select(scope.internal, chosen).with_only_columns(
+        GongwenDocument.id, GongwenDocument.instance_id, GongwenDocument.urgency
+    )
+    return [MonitorKey(d, qb.INTERNAL, i, u) for d, i, u in db.session.execute(stmt)]
+
+
 def _incoming_keys(scope: MonitorScope, filters: MonitorFilters) -> list[MonitorKey]:
     record = IncomingRecord
     stmt = (
@@ -111,14 +124,16 @@ def _incoming_keys(scope: MonitorScope, filters: MonitorFilters) -> list[Monitor
 
 
 def monitor_keys(scope: MonitorScope, filters: MonitorFilters) -> list[MonitorKey]:
-    """Every 发文 and 收文 in ``scope`` matching ``filters`` (before the overdue filter, which
-    needs where each one waits); 发文 first, newest first."""
+    """Every 发文, 收文 and 签报 in ``scope`` matching ``filters`` (before the overdue filter,
+    which needs where each one waits); by kind, newest first."""
     check_filters(filters)
     found: list[MonitorKey] = []
     if _wanted(filters, "out", STATUSES):
         found += _outgoing_keys(scope, filters)
     if _wanted(filters, "in", exchange_models.STATUSES):
         found += _incoming_keys(scope, filters)
+    if _wanted(filters, qb.INTERNAL, qb.STATUSES):
+        found += _internal_keys(scope, filters)
     return found
 
 

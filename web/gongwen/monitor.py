@@ -1,4 +1,4 @@
-"""公文监控: the 发文 and 收文 in the viewer's data scope, configured on their position
+"""公文监控: the 发文, 收文 and 签报 in the viewer's data scope, configured on their position
 (本人/本部门/本单位及下属/全部), with where each one waits and for how long, longest first.
 
 The page only lists: links go to the document pages, which check the object again.
@@ -22,6 +22,8 @@ from services.org import directory
 from services.org.models import User
 from web.gongwen import bp, labels
 from web.gongwen.outgoing import _page_number
+from web.gongwen.qianbao import STATUS as QIANBAO_STATUS
+from web.gongwen.qianbao import qianbao_scope
 from web.gongwen.scope import user_scope
 from web.gongwen.tracking import Where, where_documents_are
 from web.security import login_required
@@ -33,16 +35,22 @@ SCOPE_WORDS = {"self": "本人", "department": "本部门", "unit": "本单位�
 
 def monitor_scope(user: User) -> monitor.MonitorScope:
     """The lists' own-unit scopes widened by the data scope of the user's position."""
-    outgoing, incoming = user_scope(user), incoming_scope(user)
+    incoming = incoming_scope(user)
     data_scope = user.position.data_scope if user.position is not None else "self"
-    if data_scope == "all":
-        outgoing = replace(outgoing, whole_unit=True, everywhere=True)
-    elif data_scope == "unit":
-        below = frozenset(u.id for u in directory.unit_descendants(user.unit_id))
-        outgoing = replace(outgoing, whole_unit=True, below=below)
-    elif data_scope == "department" and user.department_id is not None:
+    if data_scope == "department" and user.department_id is not None:
         incoming = replace(incoming, instance_ids=incoming.instance_ids | _department_part(user))
-    return monitor.MonitorScope(outgoing, incoming)
+    outgoing = _widened(user_scope(user), data_scope, user)
+    return monitor.MonitorScope(outgoing, incoming, _widened(qianbao_scope(user), data_scope, user))
+
+
+def _widened(scope: queries.Scope, data_scope: str, user: User) -> queries.Scope:
+    """A 发文 or 签报 scope opened to every unit (全部) or to the units below (本单位及下属)."""
+    if data_scope == "all":
+        return replace(scope, whole_unit=True, everywhere=True)
+    if data_scope == "unit":
+        below = frozenset(u.id for u in directory.unit_descendants(user.unit_id))
+        return replace(scope, whole_unit=True, below=below)
+    return scope
 
 
 def _department_part(user: User) -> frozenset[int]:
@@ -115,6 +123,7 @@ def monitor_page() -> tuple[str, int]:
         scope_word=SCOPE_WORDS.get(position.data_scope if position else "self", "本人"),
         directions=monitor.DIRECTIONS,
         out_statuses=[(s, labels.STATUS[s]) for s in STATUSES],
+        qianbao_statuses=QIANBAO_STATUS,
         in_statuses=exchange_models.STATUSES,
         labels=labels,
     )

@@ -18,7 +18,7 @@ from services.org import directory
 from services.workbench import follow
 from web.filters import BEIJING
 from web.security import login_required
-from web.workbench import bp
+from web.workbench import access, bp
 from web.workbench import history as hist
 
 TABS = ("todo", "toread", "claimable", "done", "started", "following")
@@ -200,6 +200,7 @@ def index() -> str:
 @bp.post("/tasks/<int:task_id>/claim")
 @login_required
 def claim(task_id: int) -> Response:
+    access.visible_task(task_id, g.user)  # another unit's task: 403, not a 409 telling its state
     api.claim_task(task_id, g.user.id)
     db.session.commit()
     flash("已签收，任务已进入您的待办。", "success")
