@@ -1,6 +1,6 @@
 """The background jobs of the engine: start timer-started processes, fire due timers, deliver
-messages and send queued e-mail/SMS notifications (``services.notify.outbox``), every few
-seconds.
+messages, send queued e-mail/SMS notifications (``services.notify.outbox``) and status
+callbacks to external senders (``services.gongwen.intake_callbacks``), every few seconds.
 
 ``run_once`` is the job itself, a plain function (tests call it directly with a moved clock).
 ``start_scheduler`` wraps it in an APScheduler ``BackgroundScheduler`` for worker processes
@@ -21,6 +21,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from engine.runtime import messages, start_timers, timers
 from services.config import current_settings
 from services.db import db
+from services.gongwen import intake_callbacks
 from services.notify import outbox
 
 JOB_ID = "engine_waits"
@@ -36,12 +37,13 @@ class RunResult:
     messages_delivered: int
     instances_started: int = 0
     notifications_sent: int = 0
+    callbacks_sent: int = 0
 
 
 def run_once(app: Any, *, worker_id: str | None = None, max_batches: int = 50) -> RunResult:
     """Fire due timers and deliver pending messages in an app context, batch after batch
     until a batch comes back short (or ``max_batches``); errors are logged, never raised."""
-    fired = delivered = started = sent = 0
+    fired = delivered = started = sent = called = 0
     with app.app_context():
         try:
             start_timers.sync_start_timers()
@@ -49,12 +51,13 @@ def run_once(app: Any, *, worker_id: str | None = None, max_batches: int = 50) -
             fired = _drain(timers.fire_due_timers, worker_id, max_batches)
             delivered = _drain(messages.deliver_messages, worker_id, max_batches)
             sent = _drain(outbox.dispatch_due, worker_id, max_batches)
+            called = _drain(intake_callbacks.dispatch_due, worker_id, max_batches)
         except Exception:  # the scheduler thread must survive a database hiccup
             log.exception("定时器/消息任务运行出错")
             db.session.rollback()
         finally:
             db.session.remove()
-    return RunResult(fired, delivered, started, sent)
+    return RunResult(fired, delivered, started, sent, called)
 
 
 def _drain(job: Any, worker_id: str | None, max_batches: int) -> int:

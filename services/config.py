@@ -96,6 +96,11 @@ class Settings:
     # "代码=共享密钥@IP或网段,…;…" (kept out of repr()), and how old a signed request may be.
     intake_senders: str = field(default="", repr=False)
     intake_window_seconds: int = 300
+    # Status callbacks to external senders (services/gongwen/intake_callbacks): request timeout,
+    # attempts per event and the first retry delay (doubled after each failure).
+    intake_callback_timeout_seconds: int = 10
+    intake_callback_max_attempts: int = 8
+    intake_callback_retry_base_seconds: int = 60
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -242,6 +247,8 @@ def validate(settings: Settings) -> None:
         "signature_max_width",
         "signature_max_height",
         "intake_window_seconds",
+        "intake_callback_timeout_seconds",
+        "intake_callback_max_attempts",
         "notify_max_attempts",
         "notify_smtp_timeout_seconds",
         "notify_sms_timeout_seconds",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from typing import Any
 
 from sqlalchemy import select
@@ -19,7 +19,7 @@ from sqlalchemy import select
 from services import clock
 from services.db import db
 from services.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from services.gongwen import documents, receipt_classes
+from services.gongwen import deadlines, documents, intake_callbacks, receipt_classes
 from services.gongwen.distribution_models import Distribution
 from services.gongwen.exchange_models import (
     CATEGORIES,
@@ -38,11 +38,8 @@ from services.org.roles import REGISTRAR
 
 # Files of the 发文 that travel with it: the sealed 正本 and its attachments.
 TRAVELLING_KINDS = ("sealed_pdf", "attachment")
-# 办理期限 when the registrar gives none, by 紧急程度 (days after receipt).
-DEFAULT_TERM_DAYS = {"normal": 10, "urgent": 5, "very_urgent": 2}
-# A deadline ends at 18:00 Beijing time; the reminder comes one day earlier.
+# A deadline ends at 18:00 Beijing time; the reminder comes at 18:00 on the working day before.
 DEADLINE_HOUR = 18
-REMIND_BEFORE = timedelta(days=1)
 MAX_REASON = 500
 FORBIDDEN = "您无权查看该收文。"
 
@@ -156,8 +153,8 @@ def default_category(document: GongwenDocument) -> str:
 
 
 def default_deadline(urgency: str, received: date) -> date:
-    """办理期限 by 紧急程度 when the registrar gives none."""
-    return received + timedelta(days=DEFAULT_TERM_DAYS.get(urgency, 10))
+    """办理期限 by 紧急程度 when the registrar gives none, in working days (工作日历)."""
+    return deadlines.incoming_deadline(urgency, received)
 
 
 # ----------------------------------------------------------------------- 签收、登记、退文、办结
@@ -183,6 +180,7 @@ def mark_signed(record_id: int, user_id: int) -> IncomingRecord:
     record = _in_status(record_id, (DELIVERED,), "只有已送达的公文可以签收")
     record.status, record.signed_at, record.signed_by_id = SIGNED, clock.now(), user_id
     _report(record, SIGNED)
+    intake_callbacks.queue_status(record, "signed")
     return record
 
 
@@ -252,10 +250,11 @@ def _today() -> date:
 
 
 def deadline_times(record: IncomingRecord) -> dict[str, str]:
-    """When to remind (one day before) and when the 办理期限 expires, as ISO strings (UTC)."""
+    """When to remind (the working day before) and when the 办理期限 expires, ISO strings."""
     day = record.deadline or default_deadline(record.document.urgency, _today())
     expire = datetime.combine(day, time(DEADLINE_HOUR), tzinfo=documents.BEIJING)
-    return {"remind": (expire - REMIND_BEFORE).isoformat(), "expire": expire.isoformat()}
+    remind = datetime.combine(deadlines.remind_day(day), time(DEADLINE_HOUR), documents.BEIJING)
+    return {"remind": remind.isoformat(), "expire": expire.isoformat()}
 
 
 def return_to_sender(record_id: int, reason: str, *, actor_id: int) -> IncomingRecord:
@@ -269,6 +268,7 @@ def return_to_sender(record_id: int, reason: str, *, actor_id: int) -> IncomingR
     record.status, record.returned_at = RETURNED, clock.now()
     record.returned_by_id, record.return_reason = actor_id, reason
     _report(record, RETURNED)
+    intake_callbacks.queue_status(record, "returned")
     _tell_sender(
         record, f"退文：{record.document.title}", f"{record.unit.name}退文，理由：{reason}"
     )
@@ -286,6 +286,7 @@ def finish(record_id: int, result: str, reply: str, *, actor_id: int) -> Incomin
     record.status, record.finished_at = FINISHED, clock.now()
     record.result, record.reply = result, reply
     _report(record, FINISHED)
+    intake_callbacks.queue_status(record, "finished")
     if reply:
         _tell_sender(record, f"答复：{record.document.title}", f"{record.unit.name}答复：{reply}")
     return record
@@ -367,6 +368,7 @@ class RecipientStatus:
     delivered_at: datetime | None
     signed_by: str
     signed_at: datetime | None
+    returned_by: str
     returned_at: datetime | None
     return_reason: str
     finished_at: datetime | None
@@ -374,7 +376,8 @@ class RecipientStatus:
 
 
 def recipient_statuses(source_document_id: int) -> list[RecipientStatus]:
-    """Per recipient of the 发文: delivered / signed (who, when) / returned (why) / finished."""
+    """Per recipient of the 发文: delivered / signed (who, when) / returned (who, when, why) /
+    finished."""
     rows = db.session.execute(
         select(Distribution, IncomingRecord)
         .outerjoin(IncomingRecord, IncomingRecord.distribution_id == Distribution.id)
@@ -386,6 +389,9 @@ def recipient_statuses(source_document_id: int) -> list[RecipientStatus]:
 
 def _status(row: Distribution, record: IncomingRecord | None) -> RecipientStatus:
     signer = db.session.get(User, record.signed_by_id) if record and record.signed_by_id else None
+    returner = (
+        db.session.get(User, record.returned_by_id) if record and record.returned_by_id else None
+    )
     return RecipientStatus(
         name=row.recipient_name,
         kind=row.kind,
@@ -393,6 +399,7 @@ def _status(row: Distribution, record: IncomingRecord | None) -> RecipientStatus
         delivered_at=row.delivered_at,
         signed_by=signer.name if signer else "",
         signed_at=record.signed_at if record else None,
+        returned_by=returner.name if returner else "",
         returned_at=record.returned_at if record else None,
         return_reason=record.return_reason if record else "",
         finished_at=record.finished_at if record else None,

@@ -24,7 +24,7 @@ from services.config import current_settings
 from services.db import db
 from services.errors import AuthenticationFailed, Forbidden, ValidationFailed
 from services.files import policy
-from services.gongwen import documents, exchange, receipt_classes
+from services.gongwen import documents, exchange, intake_senders, receipt_classes
 from services.gongwen import fields as checks
 from services.gongwen.exchange_models import DELIVERED, IncomingRecord
 from services.gongwen.intake_models import IntakeReceipt
@@ -96,8 +96,7 @@ def senders() -> dict[str, Sender]:
 
 def signature(secret: str, sender: str, timestamp: str, body: bytes) -> str:
     """The hex HMAC-SHA256 a sender puts in ``X-OA-Signature``."""
-    message = f"{sender}\n{timestamp}\n".encode() + body
-    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+    return intake_senders.signature(secret, sender, timestamp, body)
 
 
 def authenticate(

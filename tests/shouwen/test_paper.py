@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import pytest
@@ -18,6 +18,7 @@ from werkzeug.test import encode_multipart
 from engine import api
 from engine.runtime.wait_models import EngineMessage
 from services.audit.models import AuditEvent
+from services.calendar import days
 from services.config import current_settings, install
 from services.db import db
 from services.gongwen import documents, exchange
@@ -101,7 +102,8 @@ def test_registrar_registers_a_paper_letter_and_it_is_handled_like_any_other(
     )  # fmt: skip
     assert (record.category, record.receipt_class) == ("请示", "收报")  # 请示 -> 收报
     today = documents.beijing_today()
-    assert (record.received_date, record.deadline) == (today, today + timedelta(days=5))
+    # 加急: 5 working days on the 工作日历 (not calendar days).
+    assert (record.received_date, record.deadline) == (today, days.add_workdays(today, 5))
     document = record.document
     assert (document.direction, document.unit_id, document.doc_type) == ("in", czj.id, "请示")
     assert (document.urgency, document.copies, document.drafter_id) == ("urgent", 2, clerk.id)

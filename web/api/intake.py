@@ -5,6 +5,10 @@ docs/shouwen.md). Everything is checked before anything is written; an accepted 
 filed, its ``gongwen.received`` message queued and the audit event recorded in one commit. A
 refused push is rolled back completely, then audited on its own. A package sent again with the
 same 来文文号 and the same body answers 200 with the first receipt (``duplicate: true``).
+
+``GET /api/v1/intake/packages/<回执编号或来文文号>`` answers the sender (signed the same way,
+the reference standing in for the body) with the package's status; another sender's package
+is a 404.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from services.audit import log as audit
 from services.db import db
 from services.errors import Conflict, OAError, ValidationFailed
 from services.files import policy
-from services.gongwen import intake
+from services.gongwen import intake, intake_status
 from services.gongwen.intake_models import IntakeReceipt
 from web.api import bp
 from web.auth.hooks import client_ip
@@ -47,6 +51,20 @@ def intake_package() -> tuple[Response, int] | Response:
     _audit(action, sender, "success", receipt.doc_number, object_id=receipt.record_id)
     db.session.commit()
     return jsonify(intake.receipt_json(receipt, duplicate=duplicate)), status
+
+
+@bp.get("/intake/packages/<path:reference>")
+def intake_package_status(reference: str) -> Response:
+    headers = request.headers
+    sender = intake.authenticate(
+        headers.get("X-OA-Sender", "")[:32],
+        headers.get("X-OA-Timestamp", ""),
+        headers.get("X-OA-Signature", ""),
+        reference.encode("utf-8", "replace"),
+        client_ip(),
+    )
+    receipt = intake_status.find_receipt(sender.code, reference)
+    return jsonify(intake_status.status_json(receipt))
 
 
 def _accept(sender: str) -> tuple[int, IntakeReceipt]:

@@ -12,9 +12,11 @@ from flask import flash, g, redirect, render_template, request, send_file, url_f
 from werkzeug.wrappers import Response
 
 from engine import api
+from services.archive import service as archive
+from services.archive.models import RETENTIONS
 from services.db import db
 from services.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from services.gongwen import exchange, paper, queries
+from services.gongwen import exchange, incoming_facts, paper, queries
 from services.gongwen.exchange_models import STATUSES, IncomingRecord
 from services.gongwen.models import URGENCY_LABELS
 from services.gongwen.sheet import SHEET_KINDS
@@ -24,6 +26,8 @@ from web.shouwen import bp
 
 INBOX_FORBIDDEN = "您无权查看本单位收文箱。"
 SIGN_STEP = "sign_for"
+# In the 件 of a paper 来文, the 正本 is the scans.
+PAPER_ITEM_LABELS = {"received_doc": "来文正本（扫描件）"}
 
 
 def _own_unit() -> int:
@@ -47,6 +51,7 @@ def inbox() -> str:
         signable=_signable(records),
         registrable=_registrable(records),
         overdue={r.id for r in records if exchange.is_overdue(r)},
+        archive_codes=incoming_facts.archive_codes([r.document_id for r in records]),
         urgency=URGENCY_LABELS,
         may_register_paper=paper.may_register(g.user, g.user.unit_id),
     )
@@ -57,11 +62,17 @@ def inbox() -> str:
 def record_page(record_id: int) -> str:
     record = exchange.visible_record(record_id, g.user)
     files = queries.document_files(record.document_id)
+    paper = incoming_facts.origin(record) == incoming_facts.PAPER
     return render_template(
         "shouwen/record.html",
         record=record,
-        files=[f for f in files if f.kind not in SHEET_KINDS],
+        files=incoming_facts.label_files(
+            [f for f in files if f.kind not in SHEET_KINDS], paper=paper
+        ),
         sheets=[f for f in files if f.kind in SHEET_KINDS],
+        archive=archive.record_for_document(record.document_id),
+        retentions=RETENTIONS,
+        item_labels=archive.ITEM_LABELS | (PAPER_ITEM_LABELS if paper else {}),
         may_sign=my_task(record, SIGN_STEP) is not None,
         overdue=exchange.is_overdue(record),
         names=queries.user_names({record.signed_by_id, record.returned_by_id}),

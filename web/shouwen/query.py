@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 
 from engine import api
 from services.errors import ValidationFailed
-from services.gongwen import exchange, register
+from services.gongwen import exchange, incoming_facts, register
 from services.gongwen import incoming_queries as iq
 from services.gongwen.documents import beijing_today
 from services.gongwen.exchange_models import CATEGORIES, RECEIPT_CLASSES, STATUSES
@@ -35,6 +35,7 @@ SORT_HEADERS = (
     ("category", "类别"),
     ("receipt_class", "收文类别"),
     ("deadline", "办理期限"),
+    (None, "档号"),
     ("status", "状态"),
 )
 
@@ -115,8 +116,13 @@ def query() -> tuple[str, int]:
         sort_headers=SORT_HEADERS,
         this_year=beijing_today().year,
         keeper=exchange.may_use_inbox(g.user, g.user.unit_id),
+        archive_codes=_archive_codes(result),
     )
     return html, 422 if errors else 200
+
+
+def _archive_codes(result: iq.IncomingPage) -> dict[int, str]:
+    return incoming_facts.archive_codes([r.document_id for r in result.items])
 
 
 @bp.get("/query.json")
@@ -126,7 +132,8 @@ def query_json() -> tuple[dict[str, object], int]:
     _, errors, result = _query_result()
     if errors:
         return {"error": "查询条件有误", "errors": errors}, 422
-    items = [_json_record(r) for r in result.items]
+    codes = _archive_codes(result)
+    items = [_json_record(r) | {"archive_code": codes.get(r.document_id)} for r in result.items]
     return {"total": result.total, "page": result.page, "items": items}, 200
 
 
