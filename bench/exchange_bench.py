@@ -26,8 +26,9 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from bench.fawen_bench import platform, run_instance
-from bench.report import run_and_report, summary_ms
+from bench.app_setup import database_url, migrated_app
+from bench.fawen_bench import run_instance
+from bench.report import bench_main, bench_parser, summary_ms
 from engine import api
 from engine.registry import default_registry
 from engine.runtime.models import HumanTask, ProcessInstance
@@ -132,25 +133,24 @@ def distribute_all(city: City, instance_id: int, distribute_s: list[float]) -> d
 
 
 def bench_backend(backend: str, args: argparse.Namespace, cluster: PgCluster | None) -> dict:
-    with (
-        tempfile.TemporaryDirectory(prefix=f"exchange-{backend}-") as tmp,
-        platform(backend, Path(tmp), cluster),
-    ):
-        city = load_city()
-        run_instance(city, 0)  # warms the converter pool and the spec cache
-        while api.deliver_messages(limit=100, worker_id="bench"):
-            pass  # and the 收文 process
-        runs: list[dict[str, Any]] = []
-        distribute_s: list[float] = []
-        for n in range(1, args.runs + 1):
-            runs.append(distribute_all(city, ready_to_distribute(city, n), distribute_s))
-        libreoffice.shutdown()
-        return {
-            "backend": backend,
-            "units": len(city.units),
-            "runs": runs,
-            "distribute": distribute_s,
-        }
+    with tempfile.TemporaryDirectory(prefix=f"exchange-{backend}-") as tmp:
+        work = Path(tmp)
+        with migrated_app(database_url(backend, work, cluster, "exchange"), work / "var"):
+            return {"backend": backend, **_bench_city(args)}
+
+
+def _bench_city(args: argparse.Namespace) -> dict[str, Any]:
+    """The demo city loaded, then ``args.runs`` 分发 + 送达 of a 发文 to all its units."""
+    city = load_city()
+    run_instance(city, 0)  # warms the converter pool and the spec cache
+    while api.deliver_messages(limit=100, worker_id="bench"):
+        pass  # and the 收文 process
+    runs: list[dict[str, Any]] = []
+    distribute_s: list[float] = []
+    for n in range(1, args.runs + 1):
+        runs.append(distribute_all(city, ready_to_distribute(city, n), distribute_s))
+    libreoffice.shutdown()
+    return {"units": len(city.units), "runs": runs, "distribute": distribute_s}
 
 
 def row(name: str, samples: list[float], note: str) -> str:
@@ -215,17 +215,13 @@ def markdown(results: list[dict]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser = bench_parser(__doc__)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--no-write", action="store_true", help="print only")
-    args = parser.parse_args()
-    run_and_report(
-        args.backends,
-        lambda backend, cluster: bench_backend(backend, args, cluster),
-        markdown,
+    bench_main(
+        parser,
+        bench_backend,
+        lambda results, _args: markdown(results),
         "公文交换（bench/exchange_bench.py）",
-        write=not args.no_write,
     )
 
 

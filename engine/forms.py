@@ -124,15 +124,38 @@ def check_form(key: str) -> str | None:
 
 def validate_submission(key: str | None, data: dict[str, Any]) -> dict[str, str]:
     """Check submitted data against the form; returns {field: Chinese message}, empty if valid."""
-    form = load_form(key)
-    validator = Draft202012Validator(
-        form.schema, format_checker=Draft202012Validator.FORMAT_CHECKER
-    )
+    form, validator = _form_validator(key)
     errors: dict[str, str] = {}
     for error in sorted(validator.iter_errors(data), key=lambda e: list(e.path)):
         for name, message in _describe(error, form.schema):
             errors.setdefault(name, message)
     return errors
+
+
+def _form_validator(key: str | None) -> tuple[FormSpec, Draft202012Validator]:
+    """The form and its validator, built once per form file version (as ``load_form``)."""
+    if not key:
+        return _generic_validator()
+    path = form_path(key)
+    if not path.is_file():
+        raise NotFound(f"表单 {key} 不存在（应位于 forms/{key}.json）")
+    return _file_validator(str(path), path.stat().st_mtime_ns, key)
+
+
+@lru_cache(maxsize=1)
+def _generic_validator() -> tuple[FormSpec, Draft202012Validator]:
+    return _with_validator(load_form(None))
+
+
+@lru_cache(maxsize=256)
+def _file_validator(path: str, mtime: int, key: str) -> tuple[FormSpec, Draft202012Validator]:
+    return _with_validator(_load_file(path, mtime, key))
+
+
+def _with_validator(form: FormSpec) -> tuple[FormSpec, Draft202012Validator]:
+    # A validator keeps no state between iter_errors calls: one per form is safe to share.
+    checker = Draft202012Validator.FORMAT_CHECKER
+    return form, Draft202012Validator(form.schema, format_checker=checker)
 
 
 def _describe(error: ValidationError, schema: dict[str, Any]) -> list[tuple[str, str]]:

@@ -1,6 +1,6 @@
 """新待办 notices: tell the people of a new human task by the e-mail/SMS they chose.
 
-Called where a task gets a new holder: a row created by the engine (``runtime._create_row``,
+Called where a task gets a new holder: a row created by the engine (``task_rows.create_row``,
 batched per step so a step costs one preference query), a 加签 signer row that is open at once,
 and a 转办. The deliveries are queued in the same transaction as the task (``services.notify``),
 so a task and its notice exist together or not at all.
