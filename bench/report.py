@@ -100,7 +100,7 @@ def write_section(name: str, body: str) -> None:
     )
     text = pattern.sub(block, text) if pattern.search(text) else text.rstrip() + "\n\n" + block
     DOC.parent.mkdir(parents=True, exist_ok=True)
-    DOC.write_text(text + "\n", encoding="utf-8")
+    DOC.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
 
 
 def run_and_report(
