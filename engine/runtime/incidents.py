@@ -120,7 +120,7 @@ def _handle_failure(step: Any, task: Any, exc: ServiceTaskError) -> bool:
     step.log.append(
         "service_error_caught",
         task_spec=task.task_spec.bpmn_id,
-        task_name=runtime._task_name(task),
+        task_name=runtime.task_name(task),
         data={"service": exc.service, "error_code": exc.error_code, "message": exc.message},
     )
     return True
@@ -165,10 +165,10 @@ def _park(step: Any, task: Any, exc: ServiceTaskError) -> None:
             instance_id=step.instance.id,
             spiff_task_id=str(task.id),
             task_spec=task.task_spec.bpmn_id or task.task_spec.name,
-            task_name=runtime._task_name(task)[:300],
+            task_name=runtime.task_name(task)[:300],
             service=exc.service[:200],
             error_code=str(exc.error_code)[:100],
-            message=f"“{runtime._task_name(task)}”环节出错：{exc.message}",
+            message=f"“{runtime.task_name(task)}”环节出错：{exc.message}",
             attempts=1,
             created_at=now,
             last_failed_at=now,
@@ -221,9 +221,9 @@ def retry(incident_id: int, admin_id: int) -> Incident:
         raise Conflict("该异常已处理，无需重试", incident_id=incident_id)
     if instance.status != ERROR_STATUS:
         raise Conflict("流程已挂起或已结束，不能重试", instance_id=instance.id)
-    open_rows = runtime._open_rows(instance.id)
+    open_rows = runtime.open_rows(instance.id)
     with db.session.no_autoflush:
-        step = runtime._load(instance)
+        step = runtime.load(instance)
         task = _parked_task(step.workflow, incident)
         step.log.append(
             "incident_retried",
@@ -234,12 +234,12 @@ def retry(incident_id: int, admin_id: int) -> Incident:
         )
         instance.status = "running"
         task._set_state(TaskState.READY)
-        runtime._run_engine(step)
+        runtime.run_engine(step)
         if task.state != TaskState.STARTED:
             _resolve(step, incident, admin_id)
         if _others_open(instance.id, incident.id):
             instance.status = ERROR_STATUS
-        runtime._finish(step, open_rows)
+        runtime.finish(step, open_rows)
     return incident
 
 

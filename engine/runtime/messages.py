@@ -196,7 +196,7 @@ def _catch_correlation(workflow: Any, task: Any) -> dict[str, Any]:
 
 
 def _catch_error(task: Any, message: str) -> EngineError:
-    return EngineError(f"“{runtime._task_name(task)}”：{message}", task_spec=task.task_spec.bpmn_id)
+    return EngineError(f"“{runtime.task_name(task)}”：{message}", task_spec=task.task_spec.bpmn_id)
 
 
 # ---------------------------------------------------------------------------- delivery
@@ -288,23 +288,23 @@ def _catch(subscription: MessageSubscription, message: EngineMessage) -> bool:
     db.session.refresh(subscription)
     if not subscription.active or instance.status != "running":
         return False
-    open_rows = runtime._open_rows(instance.id)
+    open_rows = runtime.open_rows(instance.id)
     with db.session.no_autoflush:
-        step = runtime._load(instance)
+        step = runtime.load(instance)
         task = step.workflow.get_task_from_id(UUID(subscription.spiff_task_id))
         if task is None or task.state != TaskState.WAITING:
             return False
         step.log.append(
             "message_received",
             task_spec=subscription.task_spec,
-            task_name=runtime._task_name(task),
+            task_name=runtime.task_name(task),
             data={"message_id": message.id, "name": message.name, "payload": message.payload},
         )
         event = BpmnEvent(task.task_spec.event_definition, payload=dict(message.payload))
         task.task_spec.catch(task, event)
         task.task_spec._update(task)
-        runtime._run_engine(step)
-        runtime._finish(step, open_rows)
+        runtime.run_engine(step)
+        runtime.finish(step, open_rows)
     return True
 
 

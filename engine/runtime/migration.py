@@ -159,7 +159,7 @@ def _diffs(workflow: BpmnWorkflow, new: repository.LoadedSpec) -> tuple[Workflow
 
 
 def _task_plan(task: Any, spec_diff: SpecDiff) -> OpenTaskPlan:
-    spec, name = task.task_spec, _runtime._task_name(task)
+    spec, name = task.task_spec, _runtime.task_name(task)
     refusal = _refusal(task, spec_diff)
     if refusal:
         return OpenTaskPlan(spec.bpmn_id, name, False, refusal)
@@ -196,7 +196,7 @@ def _plan_instance(instance: ProcessInstance, new: repository.LoadedSpec) -> Ins
     reasons = _instance_refusals(instance, new)
     if reasons:
         return _refused(instance, new, reasons)
-    step = _runtime._load(instance)
+    step = _runtime.load(instance)
     _, spec_diff = _diffs(step.workflow, new)
     planned = [(t, _task_plan(t, spec_diff)) for t in _open_tasks(step.workflow)]
     # A 会签's container task is listed only when it is the reason for a refusal.
@@ -283,9 +283,9 @@ def _apply_one(item: InstanceMigration, new: repository.LoadedSpec, actor_id: in
     again = _plan_instance(instance, new)
     if not again.allowed:
         raise Conflict(f"实例 {instance.id} 迁移被拒绝：{'；'.join(again.reasons)}")
-    open_rows = _runtime._open_rows(instance.id)
+    open_rows = _runtime.open_rows(instance.id)
     with db.session.no_autoflush:
-        step = _runtime._load(instance)
+        step = _runtime.load(instance)
         step.log.append(
             "migrated",
             actor_id=actor_id,
@@ -294,7 +294,7 @@ def _apply_one(item: InstanceMigration, new: repository.LoadedSpec, actor_id: in
         migrate_in_memory(step.workflow, new)
         instance.version_id, step.loaded = new.version_id, new
         _refresh_rows(step.workflow, open_rows)
-        _runtime._finish(step, open_rows)
+        _runtime.finish(step, open_rows)
 
 
 def _refresh_rows(workflow: BpmnWorkflow, open_rows: list[HumanTask]) -> None:
@@ -303,6 +303,6 @@ def _refresh_rows(workflow: BpmnWorkflow, open_rows: list[HumanTask]) -> None:
         task = workflow.tasks.get(UUID(row.spiff_task_id))
         if task is None or task.state != TaskState.READY:
             continue
-        row.name = _runtime._task_name(task)
+        row.name = _runtime.task_name(task)
         row.task_spec = task.task_spec.bpmn_id or task.task_spec.name
-        row.form_key = _runtime._properties(task).get("formKey") or None
+        row.form_key = _runtime.properties(task).get("formKey") or None

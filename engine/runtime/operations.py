@@ -38,9 +38,9 @@ def is_admin(user_id: int) -> bool:
 def reassign(task_id: int, actor_id: int, to_user_id: int, reason: str) -> HumanTask:
     """转办: the holder (or an admin) hands an open task to ``to_user_id``."""
     _require_reason(reason, "转办")
-    row = runtime._get_task_row(task_id)
+    row = runtime.get_task_row(task_id)
     instance = lock_instance(row.instance_id)
-    row = runtime._pick_open(runtime._open_rows(instance.id), task_id)
+    row = runtime.pick_open(runtime.open_rows(instance.id), task_id)
     _require_running(instance)
     if row.assignee_id != actor_id and not is_admin(actor_id):
         raise Forbidden("只有当前办理人或系统管理员可以转办", task_id=task_id)
@@ -128,18 +128,18 @@ def unblock(
     instance = _admin_lock(instance_id, admin_id, reason, "疏通")
     if instance.status not in ("running", incidents.ERROR_STATUS):
         raise Conflict("流程已挂起或已结束，无法疏通", instance_id=instance.id)
-    open_rows = runtime._open_rows(instance.id)
+    open_rows = runtime.open_rows(instance.id)
     with db.session.no_autoflush:
-        step = runtime._load(instance)
+        step = runtime.load(instance)
         instance.status = "running"  # back to error below if an incident stays (or reopens)
         if task_id is not None:
-            row = runtime._pick_open(open_rows, task_id)
+            row = runtime.pick_open(open_rows, task_id)
             open_rows = [other for other in open_rows if other is not row]
             _complete_on_behalf(step, row, admin_id, reason, copy.deepcopy(data or {}))
         else:
             _skip(step, str(skip_task_spec), admin_id, reason, copy.deepcopy(data or {}))
         incidents.settle(step, admin_id)
-        runtime._finish(step, open_rows)
+        runtime.finish(step, open_rows)
     return instance
 
 
@@ -149,7 +149,7 @@ def _complete_on_behalf(
     errors = forms.validate_submission(row.form_key, data)
     if errors:
         raise ValidationFailed("表单填写有误，请检查后重新提交", errors=errors)
-    spiff_task = runtime._ready_spiff_task(step.workflow, row)
+    spiff_task = runtime.ready_spiff_task(step.workflow, row)
     spiff_task.data.update(data)
     countersign.prepare(spiff_task)
     row.status, row.active = "completed", False
@@ -166,7 +166,7 @@ def _complete_on_behalf(
             "unblock_reason": reason,
         },
     )
-    runtime._run_engine(step, spiff_task)
+    runtime.run_engine(step, spiff_task)
 
 
 def _skip(step: Any, task_spec: str, admin_id: int, reason: str, data: dict[str, Any]) -> None:
@@ -186,12 +186,12 @@ def _skip(step: Any, task_spec: str, admin_id: int, reason: str, data: dict[str,
             "task_skipped",
             actor_id=admin_id,
             task_spec=task_spec,
-            task_name=runtime._task_name(task),
+            task_name=runtime.task_name(task),
             data={"spiff_task_id": str(task.id), "reason": reason, "data": data},
         )
         task.data.update(copy.deepcopy(data))
         task.complete()
-    runtime._run_engine(step)
+    runtime.run_engine(step)
 
 
 def _admin_lock(instance_id: int, admin_id: int, reason: str, what: str) -> ProcessInstance:
@@ -232,12 +232,12 @@ def _record(
 
 def task_data(task_id: int) -> dict[str, Any]:
     """The current data of an open task (to prefill its form), read without locking."""
-    row = runtime._get_task_row(task_id)
+    row = runtime.get_task_row(task_id)
     if not row.active:
         raise Conflict(runtime.TASK_TAKEN_MESSAGE, task_id=task_id)
     instance = db.session.get(ProcessInstance, row.instance_id)
     assert instance is not None  # the foreign key guarantees it
-    step = runtime._load(instance)
+    step = runtime.load(instance)
     task = step.workflow.get_task_from_id(UUID(row.engine_task_id))
     if task is None:
         raise Conflict(runtime.TASK_TAKEN_MESSAGE, task_id=task_id)

@@ -31,7 +31,7 @@ from engine.runtime import history, replay_inputs
 from engine.runtime.models import InstanceEvent, ProcessInstance
 from engine.runtime.replay_compare import Divergence, describe_produced, divergence_at
 from engine.runtime.replay_engine import Replayer, ReplayError
-from engine.runtime.runtime import _RECORDED_KINDS
+from engine.runtime.step import RECORDED_KINDS as _RECORDED_KINDS
 from services.db import db
 from services.errors import Conflict, NotFound
 

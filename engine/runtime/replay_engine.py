@@ -34,7 +34,9 @@ from engine.runtime.replay_compare import (
     divergence_at,
     matches,
 )
-from engine.runtime.runtime import _RECORDED_KINDS, _automatic_details, _task_name
+from engine.runtime.step import RECORDED_KINDS as _RECORDED_KINDS
+from engine.runtime.step import automatic_details as _automatic_details
+from engine.runtime.step import task_name as _task_name
 from engine.sandbox import SandboxScriptEngine, default_registry
 from services import clock
 from services.db import db
@@ -222,7 +224,7 @@ class Replayer:
         self.queue.append(Produced(kind, spec, _task_name(task), details, data, task.id))
 
     def _sync(self) -> None:
-        """The events ``runtime._finish`` writes: cancelled and created tasks, completion."""
+        """The events ``runtime.finish`` writes: cancelled and created tasks, completion."""
         workflow = self._workflow()
         ready = {t.id: t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
         for task_id in [i for i in self.open_tasks if i not in ready]:

@@ -20,7 +20,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from engine.runtime import history, messages, sendback, timers
 from engine.runtime.models import InstanceEvent
-from engine.runtime.runtime import _task_name
+from engine.runtime.step import task_name as _task_name
 
 # States of a stuck automatic task an admin may skip (as ``operations._skip`` selects them).
 _SKIPPABLE = TaskState.READY | TaskState.ERROR | TaskState.STARTED | TaskState.WAITING

@@ -31,7 +31,6 @@ from engine.runtime.history import open_log
 from engine.runtime.locking import check_revision, lock_instance, lock_instance_of_task
 from engine.runtime.models import HumanTask, ProcessInstance
 from engine.runtime.step import (
-    RECORDED_KINDS,
     TASK_TAKEN_MESSAGE,
     Step,
     automatic_details,
@@ -55,20 +54,25 @@ from services.db import db
 from services.errors import Conflict, Forbidden, ValidationFailed
 from services.org import directory
 
-__all__ = ["TASK_TAKEN_MESSAGE", "claim", "complete", "finish", "start"]
-
-# The old private names, still used by the operations modules (退回, 转办, timers, messages ...).
-_RECORDED_KINDS = RECORDED_KINDS
-_Step = Step
-_automatic_details = automatic_details
-_get_task_row = get_task_row
-_load = load
-_open_rows = open_rows
-_pick_open = pick_open
-_properties = properties
-_ready_spiff_task = ready_spiff_task
-_run_engine = run_engine
-_task_name = task_name
+# Re-exported for the operations modules (退回, 转办, timers, messages ...), which work on the
+# same loaded step and task rows.
+__all__ = [
+    "TASK_TAKEN_MESSAGE",
+    "Step",
+    "automatic_details",
+    "claim",
+    "complete",
+    "finish",
+    "get_task_row",
+    "load",
+    "open_rows",
+    "pick_open",
+    "properties",
+    "ready_spiff_task",
+    "run_engine",
+    "start",
+    "task_name",
+]
 
 # The form of a task no longer open (``_validate``): one column, no ORM object.
 _TASK_FORM = select(HumanTask.form_key).where(HumanTask.id == bindparam("task_id"))
@@ -251,7 +255,3 @@ def finish(step: Step, rows: list[HumanTask]) -> None:
         },
     )
     step.log.release()
-
-
-# Kept for callers of the old private name.
-_finish = finish

@@ -53,7 +53,7 @@ class ReturnTarget:
 
 def returnable_targets(task_id: int) -> list[ReturnTarget]:
     """The instance's earlier completed user tasks (latest completion each), oldest first."""
-    row = runtime._get_task_row(task_id)
+    row = runtime.get_task_row(task_id)
     instance = db.session.get(ProcessInstance, row.instance_id)
     assert instance is not None  # the foreign key guarantees it
     specs = repository.load_spec(instance.version_id).spec.task_specs
@@ -81,8 +81,8 @@ def send_back(task_id: int, actor_id: int, target_task_spec: str, reason: str) -
         raise Forbidden("只有当前办理人可以退回", task_id=task_id)
     spec, earlier = _check_target(instance, row, target_task_spec)
     with db.session.no_autoflush:
-        step = runtime._load(instance)
-        current = runtime._ready_spiff_task(step.workflow, row)
+        step = runtime.load(instance)
+        current = runtime.ready_spiff_task(step.workflow, row)
         data = copy.deepcopy(current.data) | (earlier.data.get("data") or {})
         _close(row, "returned", actor_id)
         step.log.append(
@@ -98,7 +98,7 @@ def send_back(task_id: int, actor_id: int, target_task_spec: str, reason: str) -
             },
         )
         _restart_at(step, spec, data, _doer(earlier))
-        runtime._finish(step, [other for other in open_rows if other is not row])
+        runtime.finish(step, [other for other in open_rows if other is not row])
     return instance
 
 
@@ -108,12 +108,12 @@ def withdraw(task_id: int, actor_id: int) -> ProcessInstance:
     Conflict "下一环节已办理，无法取回" once a next task was claimed or completed (or any other
     person acted on the instance); refused too while parallel branches are open.
     """
-    row = runtime._get_task_row(task_id)
+    row = runtime.get_task_row(task_id)
     instance = lock_instance(row.instance_id)
     db.session.refresh(row)
     open_rows = _check_withdrawable(instance, row, actor_id)
     with db.session.no_autoflush:
-        step = runtime._load(instance)
+        step = runtime.load(instance)
         spec = step.workflow.spec.task_specs.get(row.task_spec)
         waiting = step.workflow.get_tasks(state=TaskState.READY, manual=True)
         if not _is_plain_user_task(spec) or not waiting:
@@ -126,7 +126,7 @@ def withdraw(task_id: int, actor_id: int) -> ProcessInstance:
             data={"task_id": row.id},
         )
         _restart_at(step, spec, copy.deepcopy(waiting[0].data), actor_id)
-        runtime._finish(step, open_rows)
+        runtime.finish(step, open_rows)
     return instance
 
 
@@ -152,7 +152,7 @@ def _check_withdrawable(
         raise Forbidden("只能取回本人办理的任务", task_id=row.id)
     if instance.status != "running":
         raise Conflict("流程已结束或已挂起，无法取回", instance_id=instance.id)
-    open_rows = runtime._open_rows(instance.id)
+    open_rows = runtime.open_rows(instance.id)
     created = _created_since_completion(instance.id, row.id)
     if any(r.claimed_at is not None for r in open_rows):
         raise Conflict(NEXT_DONE_MESSAGE, task_id=row.id)
@@ -162,12 +162,12 @@ def _check_withdrawable(
 
 
 def _lock_open_row(task_id: int) -> tuple[ProcessInstance, list[HumanTask], HumanTask]:
-    row = runtime._get_task_row(task_id)
+    row = runtime.get_task_row(task_id)
     instance = lock_instance(row.instance_id)
     if instance.status != "running":
         raise Conflict("流程已挂起或已结束，无法办理", instance_id=instance.id)
-    open_rows = runtime._open_rows(instance.id)
-    return instance, open_rows, runtime._pick_open(open_rows, task_id)
+    open_rows = runtime.open_rows(instance.id)
+    return instance, open_rows, runtime.pick_open(open_rows, task_id)
 
 
 def _completions(instance_id: int) -> list[InstanceEvent]:
@@ -232,7 +232,7 @@ def _restart_at(step: Any, spec: Any, data: dict[str, Any], assignee_id: int | N
     restart_at(step.workflow, spec, data)
     if assignee_id is not None:
         step.assignee_overrides[spec.bpmn_id] = assignee_id
-    runtime._run_engine(step)
+    runtime.run_engine(step)
 
 
 def restart_at(workflow: Any, spec: Any, data: dict[str, Any]) -> None:

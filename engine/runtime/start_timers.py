@@ -333,7 +333,7 @@ def start_from_timer(row: StartTimer) -> ProcessInstance:
     for task in workflow.get_tasks(state=TaskState.READY):
         task.data.update(copy.deepcopy(data))
     mark_start_fired(workflow, row.task_spec)
-    step = runtime._Step(instance, loaded, workflow, open_log(instance))
+    step = runtime.Step(instance, loaded, workflow, open_log(instance))
     with db.session.no_autoflush:
         step.log.append(
             "instance_started",
@@ -342,8 +342,8 @@ def start_from_timer(row: StartTimer) -> ProcessInstance:
             task_name=row.task_name,
             data={"data": data, "start_timer": row.task_spec, "start_timer_id": row.id},
         )
-        runtime._run_engine(step)
-        runtime._finish(step, [])
+        runtime.run_engine(step)
+        runtime.finish(step, [])
     return instance
 
 

@@ -107,7 +107,7 @@ def sync_timers(instance: ProcessInstance, workflow: Any, log: EventLog) -> None
             log.append(
                 "timer_scheduled",
                 task_spec=task.task_spec.bpmn_id,
-                task_name=runtime._task_name(task),
+                task_name=runtime.task_name(task),
                 data={"due_at": _due_at(task).isoformat()},
             )
 
@@ -159,7 +159,7 @@ def _new_row(instance: ProcessInstance, task: Any) -> EngineTimer:
         instance_id=instance.id,
         spiff_task_id=str(task.id),
         task_spec=spec.bpmn_id or spec.name,
-        task_name=runtime._task_name(task),
+        task_name=runtime.task_name(task),
         kind=_KINDS.get(type(spec).__name__, type(spec).__name__.lower()[:20]),
         interrupting=bool(getattr(spec, "cancel_activity", True)),
         due_at=_due_at(task),
@@ -283,9 +283,9 @@ def _fire(timer_id: int, instance_id: int, worker: str) -> bool:
         # timer went out meanwhile (another timer of the instance fired first) and moved it on.
         row.status, row.claimed_by = "pending", None
         return False
-    open_rows = runtime._open_rows(instance.id)
+    open_rows = runtime.open_rows(instance.id)
     with db.session.no_autoflush:
-        step = runtime._load(instance)
+        step = runtime.load(instance)
         task = step.workflow.get_task_from_id(UUID(row.spiff_task_id))
         if task is None or task.state != TaskState.WAITING:
             row.status, row.claimed_by = "cancelled", None
@@ -293,8 +293,8 @@ def _fire(timer_id: int, instance_id: int, worker: str) -> bool:
         _mark_fired(step, task, row)
         # A failing service rolls the firing back, to be retried from this timer's row.
         with incidents.propagating():
-            runtime._run_engine(step)
-        runtime._finish(step, open_rows)
+            runtime.run_engine(step)
+        runtime.finish(step, open_rows)
     return True
 
 

@@ -219,6 +219,6 @@ def test_migration_keeps_the_data_of_open_tasks(people) -> None:
 
     migrate(instance_id, v2, people.outsider.id)
 
-    workflow = runtime._load(db.session.get(ProcessInstance, instance_id)).workflow
+    workflow = runtime.load(db.session.get(ProcessInstance, instance_id)).workflow
     (task,) = workflow.get_tasks(state=TaskState.READY, manual=True)
     assert task.data["subject"] == changed
