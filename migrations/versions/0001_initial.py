@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-06 02:55:18.495646
+Create Date: 2026-12-06 03:42:30.245193
 """
 
 from collections.abc import Sequence
@@ -1173,6 +1173,7 @@ def upgrade() -> None:
         sa.Column("deadline", sa.Date(), nullable=True),
         sa.Column("need_reply", sa.Boolean(), nullable=False),
         sa.Column("finished_at", services.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("finished_by_id", sa.Integer(), nullable=True),
         sa.Column("result", sa.Text(), nullable=False),
         sa.Column("reply", sa.Text(), nullable=False),
         sa.Column("archived_at", services.db.UTCDateTime(timezone=True), nullable=True),
@@ -1185,6 +1186,11 @@ def upgrade() -> None:
             ["document_id"],
             ["gongwen_document.id"],
             name=op.f("fk_gongwen_incoming_document_id_gongwen_document"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["finished_by_id"],
+            ["org_user.id"],
+            name=op.f("fk_gongwen_incoming_finished_by_id_org_user"),
         ),
         sa.ForeignKeyConstraint(
             ["returned_by_id"],

@@ -284,7 +284,7 @@ def finish(record_id: int, result: str, reply: str, *, actor_id: int) -> Incomin
     if record.need_reply and not reply:
         raise ValidationFailed("该来文需要答复，请填写答复内容", errors={"reply": "请填写答复"})
     record.status, record.finished_at = FINISHED, clock.now()
-    record.result, record.reply = result, reply
+    record.finished_by_id, record.result, record.reply = actor_id, result, reply
     _report(record, FINISHED)
     intake_callbacks.queue_status(record, "finished")
     if reply:

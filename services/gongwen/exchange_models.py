@@ -65,6 +65,7 @@ class IncomingRecord(db.Model):  # type: ignore[name-defined]
     need_reply: Mapped[bool] = mapped_column(Boolean, default=False)
     # 办结
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    finished_by_id: Mapped[int | None] = mapped_column(ForeignKey("org_user.id"))
     result: Mapped[str] = mapped_column(Text, default="")
     reply: Mapped[str] = mapped_column(Text, default="")
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -80,9 +80,10 @@ def _returned(record: IncomingRecord) -> dict[str, Any] | None:
 
 
 def _finished(record: IncomingRecord) -> dict[str, Any] | None:
-    if record.finished_at is None:
-        return None
-    return {"at": _iso(record.finished_at), "by": actor(record, None), "reply": record.reply}
+    step = _step(record, record.finished_at, record.finished_by_id)
+    if step is not None:
+        step["reply"] = record.reply
+    return step
 
 
 def actor(record: IncomingRecord, user_id: int | None) -> dict[str, str]:

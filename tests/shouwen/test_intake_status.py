@@ -5,10 +5,12 @@ one else's."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
+from services.audit.models import AuditEvent
 from services.db import db
 from services.gongwen.intake_callback_models import IntakeCallback
-from tests.shouwen.helpers import registrar
+from tests.shouwen.helpers import office_director, registrar
 from tests.shouwen.intake_helpers import (
     OTHER_SECRET,
     handle_to_the_end,
@@ -22,6 +24,11 @@ from tests.shouwen.intake_helpers import (
 )
 
 DOC_NUMBER = "省政办发〔2025〕12号"
+
+
+def audit_actions() -> list[tuple[str, str]]:
+    query = select(AuditEvent).where(AuditEvent.action.like("gongwen.intake_status%"))
+    return [(row.action, row.result) for row in db.session.scalars(query.order_by(AuditEvent.seq))]
 
 
 @pytest.fixture
@@ -60,7 +67,12 @@ def test_signing_and_finishing_show_who_when_the_receipt_number_and_the_reply(
     done = query(client, DOC_NUMBER).get_json()
     assert done["status"] == "已办结" and done["signed"] == signed["signed"]
     assert done["finished"]["reply"] == reply
-    assert done["finished"]["by"]["unit"] == czj.name
+    director = office_director(czj)  # the 办结 step is the 办公室主任's
+    assert done["finished"]["by"] == {
+        "unit": czj.name,
+        "role": director.position.name,
+        "name": director.name,
+    }
     assert done["receipt_number"] and done["receipt_number"].startswith("收")
     assert "已落实" not in str(done)  # 办理结果 stays inside the platform
     assert clerk.username not in str(done) and (clerk.mobile or "@@") not in str(done)
@@ -109,3 +121,18 @@ def test_unsigned_or_foreign_queries_are_refused(city, senders, client, kwargs, 
     assert "record_id" not in response.get_json() and "已送达" not in response.get_data(
         as_text=True
     )
+    assert audit_actions()[-1] == ("gongwen.intake_status_refused", "failure")
+
+
+def test_status_queries_are_audited(city, senders, client) -> None:
+    receipt = push(client)
+    assert query(client, DOC_NUMBER).status_code == 200
+    assert query(client, "不存在的文号").status_code == 404
+    assert audit_actions()[-2:] == [
+        ("gongwen.intake_status_read", "success"),
+        ("gongwen.intake_status_refused", "failure"),
+    ]
+    read = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "gongwen.intake_status_read")
+    ).one()
+    assert read.object_id == str(receipt["record_id"]) and read.detail["sender"] == "dzzw"

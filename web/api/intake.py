@@ -55,15 +55,25 @@ def intake_package() -> tuple[Response, int] | Response:
 
 @bp.get("/intake/packages/<path:reference>")
 def intake_package_status(reference: str) -> Response:
+    """A sender asks where its package stands; every answer and refusal is audited."""
     headers = request.headers
-    sender = intake.authenticate(
-        headers.get("X-OA-Sender", "")[:32],
-        headers.get("X-OA-Timestamp", ""),
-        headers.get("X-OA-Signature", ""),
-        reference.encode("utf-8", "replace"),
-        client_ip(),
-    )
-    receipt = intake_status.find_receipt(sender.code, reference)
+    code = headers.get("X-OA-Sender", "")[:32]
+    try:
+        sender = intake.authenticate(
+            code,
+            headers.get("X-OA-Timestamp", ""),
+            headers.get("X-OA-Signature", ""),
+            reference.encode("utf-8", "replace"),
+            client_ip(),
+        )
+        receipt = intake_status.find_receipt(sender.code, reference)
+    except OAError as exc:
+        db.session.rollback()
+        _audit("gongwen.intake_status_refused", code, "failure", reference[:60], None, exc.code)
+        db.session.commit()
+        raise
+    _audit("gongwen.intake_status_read", code, "success", receipt.doc_number, receipt.record_id)
+    db.session.commit()
     return jsonify(intake_status.status_json(receipt))
 
 
