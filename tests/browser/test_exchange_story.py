@@ -205,6 +205,7 @@ def picker(page: Page, field: str) -> Locator:
 def pick_department(page: Page, field: str, unit: str, name: str) -> None:
     """The department picker: find the unit, open it, click the department."""
     found = picker(page, field)
+    page.wait_for_load_state("domcontentloaded")  # forms.js (deferred) listens from then on
     page.locator(f"#f-{field}").fill(unit)
     found.get_by_role("option", name=re.compile(f"^{unit}")).first.click()
     found.get_by_role("option", name=re.compile(f"{name}$")).click()
@@ -213,6 +214,7 @@ def pick_department(page: Page, field: str, unit: str, name: str) -> None:
 
 def pick_reader(page: Page, name: str) -> None:
     found = picker(page, "readers")
+    page.wait_for_load_state("domcontentloaded")
     page.locator("#f-readers").fill(name)
     found.get_by_role("option", name=re.compile(f"^{name}（")).first.click()
     expect(found.locator(".chip").filter(has_text=name)).to_have_count(1)

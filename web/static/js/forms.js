@@ -165,6 +165,9 @@
     picker.addEventListener("click", function (e) {
       if (e.target.classList.contains("chip-remove")) e.target.closest(".chip").remove();
     });
+    // Text typed before this deferred script ran (a slow phone, a busy machine) fired no
+    // "input" event we could hear: search for it now instead of waiting for the next key.
+    if (input.value.trim()) search(picker);
   }
 
   /* ---- rich text (textarea.richtext -> a small editor; the server sanitises what is sent) ---- */
