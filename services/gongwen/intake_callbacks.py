@@ -20,18 +20,15 @@ from __future__ import annotations
 import http.client
 import json
 import logging
-import os
-import socket
-import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, or_, select, update
+from sqlalchemy import func, select, update
 
-from services import clock
+from services import claims, clock
 from services.config import current_settings
 from services.db import db
 from services.gongwen.exchange_models import IncomingRecord
@@ -104,59 +101,15 @@ def _senders() -> dict[str, Sender]:
 # ------------------------------------------------------------------------------ 发送
 
 
-def default_worker_id() -> str:
-    """Host, process and thread: names the claimer of a row."""
-    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
-
-
 def dispatch_due(limit: int = 100, worker_id: str | None = None) -> int:
     """POST up to ``limit`` due events; returns how many were accepted. A job: it commits."""
-    worker = worker_id or default_worker_id()
+    worker = worker_id or claims.default_worker_id()
     return sum(_send_one(row_id, worker) for row_id in claim_due(limit, worker))
-
-
-def _claimable(now: datetime) -> ColumnElement[bool]:
-    stale = (IntakeCallback.status == "claimed") & (IntakeCallback.claimed_at < now - CLAIM_TIMEOUT)
-    return or_(IntakeCallback.status == "pending", stale) & (IntakeCallback.due_at <= now)
 
 
 def claim_due(limit: int, worker: str) -> list[int]:
     """Mark up to ``limit`` due rows claimed by ``worker`` and commit; their ids."""
-    now = clock.now()
-    claimable = _claimable(now)
-    due = (
-        select(IntakeCallback)
-        .where(claimable)
-        .order_by(IntakeCallback.due_at, IntakeCallback.id)
-        .limit(limit)
-    )
-    if db.engine.dialect.name != "sqlite":
-        rows = list(db.session.scalars(due.with_for_update(skip_locked=True)))
-        for row in rows:
-            row.status, row.claimed_by, row.claimed_at = "claimed", worker, now
-        claimed = [row.id for row in rows]
-    else:
-        claimed = _claim_sqlite(due, claimable, worker, now)
-    db.session.commit()
-    return claimed
-
-
-def _claim_sqlite(
-    due: Select[tuple[IntakeCallback]], claimable: ColumnElement[bool], worker: str, now: datetime
-) -> list[int]:
-    candidates = list(db.session.scalars(due.with_only_columns(IntakeCallback.id)))
-    db.session.commit()  # end the read: the UPDATEs below wait for the write lock instead
-    claimed = []
-    for row_id in candidates:
-        result = db.session.execute(
-            update(IntakeCallback)
-            .where(IntakeCallback.id == row_id, claimable)
-            .values(status="claimed", claimed_by=worker, claimed_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        if result.rowcount == 1:  # type: ignore[attr-defined]
-            claimed.append(row_id)
-    return claimed
+    return claims.claim_due(IntakeCallback, limit, worker, CLAIM_TIMEOUT)
 
 
 def _send_one(row_id: int, worker: str) -> int:

@@ -15,15 +15,12 @@ twice, the price of never losing one.
 from __future__ import annotations
 
 import logging
-import os
-import socket
-import threading
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, Select, func, or_, select, update
+from sqlalchemy import func, select, update
 
-from services import clock
+from services import claims, clock
 from services.config import Settings, current_settings
 from services.db import db
 from services.notify.channels import DeliveryError, OutboundMessage, get_channel
@@ -93,59 +90,15 @@ def _add(
     return 1
 
 
-def default_worker_id() -> str:
-    """Host, process and thread: names the claimer of a row."""
-    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
-
-
 def dispatch_due(limit: int = 100, worker_id: str | None = None) -> int:
     """Send up to ``limit`` due messages; returns how many were sent. A job: it commits."""
-    worker = worker_id or default_worker_id()
+    worker = worker_id or claims.default_worker_id()
     return sum(_send_one(row_id, worker) for row_id in claim_due(limit, worker))
-
-
-def _claimable(now: datetime) -> ColumnElement[bool]:
-    stale = (OutboxMessage.status == "claimed") & (OutboxMessage.claimed_at < now - CLAIM_TIMEOUT)
-    return or_(OutboxMessage.status == "pending", stale) & (OutboxMessage.due_at <= now)
 
 
 def claim_due(limit: int, worker: str) -> list[int]:
     """Mark up to ``limit`` due rows claimed by ``worker`` and commit; their ids."""
-    now = clock.now()
-    claimable = _claimable(now)
-    due = (
-        select(OutboxMessage)
-        .where(claimable)
-        .order_by(OutboxMessage.due_at, OutboxMessage.id)
-        .limit(limit)
-    )
-    if db.engine.dialect.name != "sqlite":
-        rows = list(db.session.scalars(due.with_for_update(skip_locked=True)))
-        for row in rows:
-            row.status, row.claimed_by, row.claimed_at = "claimed", worker, now
-        claimed = [row.id for row in rows]
-    else:
-        claimed = _claim_sqlite(due, claimable, worker, now)
-    db.session.commit()
-    return claimed
-
-
-def _claim_sqlite(
-    due: Select[tuple[OutboxMessage]], claimable: ColumnElement[bool], worker: str, now: datetime
-) -> list[int]:
-    candidates = list(db.session.scalars(due.with_only_columns(OutboxMessage.id)))
-    db.session.commit()  # end the read: the UPDATEs below wait for the write lock instead
-    claimed = []
-    for row_id in candidates:
-        result = db.session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == row_id, claimable)
-            .values(status="claimed", claimed_by=worker, claimed_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        if result.rowcount == 1:  # type: ignore[attr-defined]
-            claimed.append(row_id)
-    return claimed
+    return claims.claim_due(OutboxMessage, limit, worker, CLAIM_TIMEOUT)
 
 
 def _send_one(row_id: int, worker: str) -> int:
