@@ -32,7 +32,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefin
 from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from engine.definitions import repository
@@ -44,7 +44,7 @@ from engine.runtime.history import EventLog
 from engine.runtime.locking import lock_instance
 from engine.runtime.models import ProcessInstance
 from engine.runtime.wait_models import EngineMessage, MessageSubscription
-from services import clock
+from services import claims, clock
 from services.db import db
 from services.errors import NotFound
 
@@ -207,15 +207,11 @@ def deliver_messages(limit: int = 100, worker_id: str | None = None) -> int:
 
     A job function: it owns its transactions. Safe to run in several processes at once.
     """
-    worker = worker_id or timers.default_worker_id()
+    worker = worker_id or claims.default_worker_id()
     now = clock.now()
-    claimable = or_(
-        EngineMessage.status == "pending",
-        (EngineMessage.status == "claimed")
-        & (EngineMessage.claimed_at < now - timers.CLAIM_TIMEOUT),
-    )
+    claimable = claims.unclaimed(EngineMessage, now, timers.CLAIM_TIMEOUT)
     due = select(EngineMessage).where(claimable).order_by(EngineMessage.id).limit(limit)
-    ids = timers.claim_rows(EngineMessage, due, claimable, worker, now)
+    ids = claims.claim_rows(EngineMessage, due, claimable, worker, now)
     db.session.commit()
     return sum(_deliver_one(message_id, worker) for message_id in ids)
 

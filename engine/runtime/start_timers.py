@@ -4,7 +4,7 @@ A process whose start event carries a timer (``timeCycle``
 ``'R/2025-03-03T08:00:00+08:00/P1D'``, ``'R3/PT1H'``, or a one-off ``timeDate`` /
 ``timeDuration``) is not started by a person. The scheduler keeps one ``StartTimer`` row per
 start event of the **latest** version of each process (``sync_start_timers``; rows of older
-versions are retired), claims due rows like instance timers (``timers.claim_rows``: ``FOR UPDATE
+versions are retired), claims due rows like instance timers (``services.claims``: ``FOR UPDATE
 SKIP LOCKED`` / conditional ``UPDATE``) and, per row in its own transaction, starts the instance
 with its start event already fired and moves the row to its next round. Rounds missed while no
 scheduler ran are not made up: one instance is started and the row moves to the first round
@@ -30,8 +30,8 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
 )
 from SpiffWorkflow.specs.base import TaskSpec
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import and_, case, or_, select, update
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy import and_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from engine.definitions import repository
 from engine.definitions.models import ProcessDefinition, ProcessVersion
@@ -41,7 +41,7 @@ from engine.runtime.history import open_log
 from engine.runtime.models import ProcessInstance
 from engine.runtime.wait_models import StartTimer
 from engine.sandbox import make_script_engine
-from services import clock
+from services import claims, clock
 from services.calendar import days
 from services.db import db
 from services.errors import NotFound
@@ -177,17 +177,14 @@ def fire_due_start_timers(limit: int = 100, worker_id: str | None = None) -> int
 
     A job function (commits per row); safe in several processes at once.
     """
-    worker = worker_id or timers.default_worker_id()
+    worker = worker_id or claims.default_worker_id()
     now = clock.now()
     # Due is part of the claim condition: a row fired meanwhile is pending again, for later.
-    claimable = or_(
-        StartTimer.status == "pending",
-        (StartTimer.status == "claimed") & (StartTimer.claimed_at < now - timers.CLAIM_TIMEOUT),
-    ) & (StartTimer.due_at <= now)
+    claimable = claims.due_claimable(StartTimer, now, timers.CLAIM_TIMEOUT)
     due = (
         select(StartTimer).where(claimable).order_by(StartTimer.due_at, StartTimer.id).limit(limit)
     )
-    ids = timers.claim_rows(StartTimer, due, claimable, worker, now)
+    ids = claims.claim_rows(StartTimer, due, claimable, worker, now)
     db.session.commit()
     return sum(_fire_one(row_id, worker) for row_id in ids)
 
@@ -262,28 +259,9 @@ def _skip_to_workday(row: StartTimer) -> None:
 
 def _record_failure(row_id: int, exc: Exception) -> None:
     """Back to pending with the error, or ``failed`` after ``timers.MAX_ATTEMPTS`` attempts."""
-    error = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
+    error = timers.failure_text(exc)
     log.warning("定时启动 %s 失败：%s", row_id, error)
-    try:
-        db.session.execute(
-            update(StartTimer)
-            .where(StartTimer.id == row_id)
-            .values(
-                attempts=StartTimer.attempts + 1,
-                last_error=str(error)[:2000],
-                claimed_by=None,
-                status=_failed_or_pending(),
-            )
-            .execution_options(synchronize_session=False)
-        )
-        db.session.commit()
-    except SQLAlchemyError:
-        db.session.rollback()
-        log.exception("无法记录定时启动 %s 的失败", row_id)
-
-
-def _failed_or_pending() -> Any:
-    return case((StartTimer.attempts + 1 >= timers.MAX_ATTEMPTS, "failed"), else_="pending")
+    timers.write_failure(StartTimer, row_id, error, "定时启动")
 
 
 def retry_start_timer(row_id: int) -> StartTimer:

@@ -9,12 +9,12 @@ itself (trap 4). Three pieces close that:
 * **Rows.** At every save of an instance, ``sync_timers`` upserts one ``EngineTimer`` row per
   waiting timer event (boundary or intermediate catch) with its due time and cancels rows whose
   timer task went away (the activity was completed first, the instance ended).
-* **Firing.** ``fire_due_timers`` claims due rows (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, a
-  conditional ``UPDATE`` on SQLite) in a short transaction, then per row: lock the instance,
-  mark the timer event fired in Spiff, run to the next wait state, save through the runtime's
-  ``_finish`` (inbox rows, history ``timer_fired``) and commit. A failure is written on the row
-  (attempts, last error) and never stops the loop; after ``MAX_ATTEMPTS`` the row is ``failed``,
-  an incident an admin retries with ``retry_timer``.
+* **Firing.** ``fire_due_timers`` claims due rows (:mod:`services.claims`: ``FOR UPDATE SKIP
+  LOCKED`` on PostgreSQL, a conditional ``UPDATE`` on SQLite) in a short transaction, then per
+  row: lock the instance, mark the timer event fired in Spiff, run to the next wait state, save
+  through the runtime's ``_finish`` (inbox rows, history ``timer_fired``) and commit. A failure
+  is written on the row (attempts, last error) and never stops the loop; after ``MAX_ATTEMPTS``
+  the row is ``failed``, an incident an admin retries with ``retry_timer``.
 
 Reminders (催办): a non-interrupting boundary timer leading to a service task ``notify.remind``,
 registered here, which sends an in-app notification to the people of the waiting task(s).
@@ -23,10 +23,8 @@ registered here, which sends an in-app notification to the people of the waiting
 from __future__ import annotations
 
 import logging
-import os
-import socket
-import threading
 import weakref
+from collections.abc import Callable
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 from uuid import UUID
@@ -38,7 +36,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     TimerEventDefinition,
 )
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import case, or_, select, update
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from engine.registry import default_registry
@@ -47,7 +45,7 @@ from engine.runtime.history import ERROR_EVENT, EventLog, open_log
 from engine.runtime.locking import lock_instance
 from engine.runtime.models import HumanTask, HumanTaskCandidate, ProcessInstance
 from engine.runtime.wait_models import EngineTimer
-from services import clock
+from services import claims, clock
 from services.db import db
 from services.errors import NotFound
 from services.notify.inapp import send_in_app
@@ -184,17 +182,12 @@ def _due_at(task: Any) -> datetime:
 # ---------------------------------------------------------------------------- firing
 
 
-def default_worker_id() -> str:
-    """Host, process and thread: names the claimer of a row for admins."""
-    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
-
-
 def fire_due_timers(limit: int = 100, worker_id: str | None = None) -> int:
     """Fire up to ``limit`` due timers, committing per timer; returns how many fired.
 
     A job function: it owns its transactions. Safe to run in several processes at once.
     """
-    worker = worker_id or default_worker_id()
+    worker = worker_id or claims.default_worker_id()
     fired = 0
     for timer_id, instance_id in claim_due_timers(limit, worker):
         fired += _fire_one(timer_id, instance_id, worker)
@@ -206,18 +199,15 @@ def claim_due_timers(limit: int, worker: str) -> list[tuple[int, int]]:
     ``(timer id, instance id)`` pairs."""
     now = clock.now()
     # Due is part of the claim condition: a cycle timer fired meanwhile is pending again, later.
-    claimable = or_(
-        EngineTimer.status == "pending",
-        (EngineTimer.status == "claimed") & (EngineTimer.claimed_at < now - CLAIM_TIMEOUT),
-    ) & (EngineTimer.due_at <= now)
+    claimable = claims.due_claimable(EngineTimer, now, CLAIM_TIMEOUT)
     due = (
         select(EngineTimer)
         .join(ProcessInstance, ProcessInstance.id == EngineTimer.instance_id)
-        .where(claimable, EngineTimer.due_at <= now, ProcessInstance.status == "running")
+        .where(claimable, ProcessInstance.status == "running")
         .order_by(EngineTimer.due_at, EngineTimer.id)
         .limit(limit)
     )
-    ids = claim_rows(EngineTimer, due, claimable, worker, now)
+    ids = claims.claim_rows(EngineTimer, due, claimable, worker, now)
     pairs = db.session.execute(
         select(EngineTimer.id, EngineTimer.instance_id)
         .where(EngineTimer.id.in_(ids))
@@ -225,34 +215,6 @@ def claim_due_timers(limit: int, worker: str) -> list[tuple[int, int]]:
     ).all()
     db.session.commit()
     return [(timer_id, instance_id) for timer_id, instance_id in pairs]
-
-
-def claim_rows(model: Any, due: Any, claimable: Any, worker: str, now: datetime) -> list[int]:
-    """Mark the rows of ``due`` (a select of ``model``) claimed by ``worker``; their ids.
-
-    PostgreSQL: ``FOR UPDATE SKIP LOCKED``, so concurrent workers take disjoint rows. SQLite has
-    no row locks: an atomic conditional UPDATE per row (``claimable`` still true) decides.
-    """
-    if db.engine.dialect.name != "sqlite":
-        rows = list(db.session.scalars(due.with_for_update(skip_locked=True, of=model)))
-        for row in rows:
-            row.status, row.claimed_by, row.claimed_at = "claimed", worker, now
-        return [row.id for row in rows]
-    candidates = list(db.session.scalars(due.with_only_columns(model.id)))
-    # End the read: a WAL reader whose snapshot is stale cannot become a writer (SQLITE_BUSY),
-    # while a transaction that starts with the UPDATE waits for the lock instead.
-    db.session.commit()
-    claimed = []
-    for row_id in candidates:
-        result = db.session.execute(
-            update(model)
-            .where(model.id == row_id, claimable)
-            .values(status="claimed", claimed_by=worker, claimed_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        if result.rowcount == 1:  # type: ignore[attr-defined]
-            claimed.append(row_id)
-    return claimed
 
 
 def _fire_one(timer_id: int, instance_id: int, worker: str) -> int:
@@ -329,26 +291,34 @@ def fire_task(workflow: Any, task: Any) -> None:
 
 def _record_failure(timer_id: int, exc: Exception) -> None:
     """Write the error on the row: back to pending, or ``failed`` (an incident) at the limit."""
-    error = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
+    error = failure_text(exc)
     log.warning("定时器 %s 触发失败：%s", timer_id, error)
+    write_failure(
+        EngineTimer, timer_id, error, "定时器", then=lambda: _record_error_event(timer_id)
+    )
+
+
+def failure_text(exc: Exception) -> str:
+    """What a failed firing writes on its row: the engine's message, else the exception."""
+    return str(getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}")
+
+
+def write_failure(
+    model: Any, row_id: int, error: str, what: str, *, then: Callable[[], None] | None = None
+) -> None:
+    """Write a failed firing on a claimed row (timers, start timers), run ``then``, commit.
+
+    The row is ``failed`` (an incident) after ``MAX_ATTEMPTS``, else pending again. A database
+    error is logged as the failure of ``what`` and never raised: the scheduler loop goes on.
+    """
     try:
-        # One UPDATE: on SQLite a transaction that starts by reading may not be able to write.
-        db.session.execute(
-            update(EngineTimer)
-            .where(EngineTimer.id == timer_id)
-            .values(
-                attempts=EngineTimer.attempts + 1,
-                last_error=str(error)[:2000],
-                claimed_by=None,
-                status=case((EngineTimer.attempts + 1 >= MAX_ATTEMPTS, "failed"), else_="pending"),
-            )
-            .execution_options(synchronize_session=False)
-        )
-        _record_error_event(timer_id)
+        claims.release_after_failure(model, row_id, error, MAX_ATTEMPTS)
+        if then is not None:
+            then()
         db.session.commit()
     except SQLAlchemyError:
         db.session.rollback()
-        log.exception("无法记录定时器 %s 的失败", timer_id)
+        log.exception("无法记录%s %s 的失败", what, row_id)
 
 
 def _record_error_event(timer_id: int) -> None:

@@ -10,6 +10,8 @@ through the intake API and whose sender registered a callback URL (``OA_INTAKE_S
 claim, POSTs outside any transaction, then marks the row sent. Any answer but 2xx is retried
 after ``intake_callback_retry_base_seconds * 2**(n-1)``; after ``intake_callback_max_attempts``
 the row is ``failed``, listed by :func:`failed_callbacks` and put back by :func:`retry_failed`.
+The claim/send/retry bookkeeping is :mod:`services.delivery`'s.
+
 The request carries the sender's own signature scheme: ``X-OA-Sender``, ``X-OA-Timestamp`` and
 ``X-OA-Signature`` = hex HMAC-SHA256(secret, code + "\\n" + timestamp + "\\n" + body), plus
 ``X-OA-Event`` and ``X-OA-Event-Id`` (stable per event: a receiver drops repeats by it).
@@ -19,16 +21,13 @@ from __future__ import annotations
 
 import http.client
 import json
-import logging
 import urllib.error
 import urllib.request
-from collections.abc import Iterable
-from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select
 
-from services import claims, clock
+from services import clock, delivery
 from services.config import current_settings
 from services.db import db
 from services.gongwen.exchange_models import IncomingRecord
@@ -36,9 +35,6 @@ from services.gongwen.intake_callback_models import EVENTS, IntakeCallback
 from services.gongwen.intake_models import IntakeReceipt
 from services.gongwen.intake_senders import Sender, parse_senders
 from services.gongwen.intake_status import status_json
-
-CLAIM_TIMEOUT = timedelta(minutes=10)
-log = logging.getLogger(__name__)
 
 
 class CallbackError(Exception):
@@ -101,29 +97,24 @@ def _senders() -> dict[str, Sender]:
 # ------------------------------------------------------------------------------ 发送
 
 
+QUEUE = delivery.Queue(
+    IntakeCallback,
+    CallbackError,
+    "intake_callback",
+    "外部收文回调失败（第 %s 次，#%s）：%s",
+    __name__,
+)
+
+
 def dispatch_due(limit: int = 100, worker_id: str | None = None) -> int:
     """POST up to ``limit`` due events; returns how many were accepted. A job: it commits."""
-    worker = worker_id or claims.default_worker_id()
-    return sum(_send_one(row_id, worker) for row_id in claim_due(limit, worker))
+    return delivery.dispatch_due(QUEUE, _prepare, limit, worker_id)
 
 
-def claim_due(limit: int, worker: str) -> list[int]:
-    """Mark up to ``limit`` due rows claimed by ``worker`` and commit; their ids."""
-    return claims.claim_due(IntakeCallback, limit, worker, CLAIM_TIMEOUT)
-
-
-def _send_one(row_id: int, worker: str) -> int:
-    row = db.session.get(IntakeCallback, row_id)
-    if row is None:
-        return 0
+def _prepare(row: IntakeCallback) -> delivery.Send:
     sender, event, body = _senders().get(row.sender), row.event, row.payload.encode()
-    db.session.commit()  # no transaction stays open while the network is slow
-    try:
-        post(sender, event, event_id(row.receipt_id, event), body)
-    except CallbackError as exc:
-        _record_failure(row_id, worker, str(exc))
-        return 0
-    return _mark(row_id, worker, status="sent", sent_at=clock.now(), last_error=None)
+    delivery_id = event_id(row.receipt_id, event)
+    return lambda: post(sender, event, delivery_id, body)
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -162,70 +153,10 @@ def post(sender: Sender | None, event: str, delivery_id: str, body: bytes) -> No
         raise CallbackError(f"回调地址连接失败：{exc}"[:480]) from exc
 
 
-def _mark(row_id: int, worker: str, **values: object) -> int:
-    result = db.session.execute(
-        update(IntakeCallback)
-        .where(
-            IntakeCallback.id == row_id,
-            IntakeCallback.status == "claimed",
-            IntakeCallback.claimed_by == worker,
-        )
-        .values(claimed_by=None, **values)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
-    return int(result.rowcount == 1)  # type: ignore[attr-defined]
-
-
-def _record_failure(row_id: int, worker: str, error: str) -> None:
-    settings = current_settings()
-    row = db.session.get(IntakeCallback, row_id)
-    attempts = (row.attempts if row is not None else 0) + 1
-    log.warning("外部收文回调失败（第 %s 次，#%s）：%s", attempts, row_id, error)
-    if attempts >= settings.intake_callback_max_attempts:
-        _mark(row_id, worker, status="failed", attempts=attempts, last_error=error[:500])
-        return
-    delay = settings.intake_callback_retry_base_seconds * 2 ** (attempts - 1)
-    _mark(
-        row_id,
-        worker,
-        status="pending",
-        attempts=attempts,
-        last_error=error[:500],
-        due_at=clock.now() + timedelta(seconds=delay),
-    )
-
-
 # ------------------------------------------------------------------------------ 失败的回调
 
 
-def failed_callbacks(limit: int = 100) -> list[IntakeCallback]:
-    """The events that gave up (newest first), for an administrator to look at."""
-    stmt = (
-        select(IntakeCallback)
-        .where(IntakeCallback.status == "failed")
-        .order_by(IntakeCallback.id.desc())
-        .limit(limit)
-    )
-    return list(db.session.scalars(stmt))
-
-
-def retry_failed(ids: Iterable[int] | None = None) -> int:
-    """Put failed events (all, or those of ``ids``) back in the queue, due now; caller commits."""
-    stmt = update(IntakeCallback).where(IntakeCallback.status == "failed")
-    if ids is not None:
-        stmt = stmt.where(IntakeCallback.id.in_(list(ids)))
-    result = db.session.execute(
-        stmt.values(
-            status="pending", attempts=0, due_at=clock.now(), claimed_by=None
-        ).execution_options(synchronize_session=False)
-    )
-    return int(result.rowcount)  # type: ignore[attr-defined]
-
-
-def counts() -> dict[str, int]:
-    """Events per status (pending, claimed, sent, failed)."""
-    rows = db.session.execute(
-        select(IntakeCallback.status, func.count()).group_by(IntakeCallback.status)
-    )
-    return {status: int(n) for status, n in rows}
+# For administrators (``oa`` commands): events that gave up, putting them back, the queue size.
+failed_callbacks = QUEUE.failed_rows
+retry_failed = QUEUE.retry_failed
+counts = QUEUE.counts

@@ -8,28 +8,25 @@ marks the row sent. A failure is retried after ``notify_retry_base_seconds * 2**
 ``notify_max_attempts`` the row is ``failed`` (kept, listed, retried by ``retry_failed``).
 
 Two dispatchers never send the same row. A dispatcher that dies between sending and marking
-leaves a ``claimed`` row, claimable again after ``CLAIM_TIMEOUT``: that one message may go out
-twice, the price of never losing one.
+leaves a ``claimed`` row, claimable again after ``delivery.CLAIM_TIMEOUT``: that one message may
+go out twice, the price of never losing one. The claim/send/retry bookkeeping is
+:mod:`services.delivery`'s, shared with the intake callbacks.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select
 
-from services import claims, clock
+from services import clock, delivery
 from services.config import Settings, current_settings
 from services.db import db
 from services.notify.channels import DeliveryError, OutboundMessage, get_channel
 from services.notify.models import Notification, OutboxMessage
 from services.notify.preferences import KIND_OF_CATEGORY, Preferences, preferences_of, quiet_until
 from services.org.models import User
-
-CLAIM_TIMEOUT = timedelta(minutes=10)
-log = logging.getLogger(__name__)
 
 
 def enqueue(notifications: Iterable[Notification], *, urgent: bool = False) -> int:
@@ -90,97 +87,33 @@ def _add(
     return 1
 
 
+QUEUE = delivery.Queue(
+    OutboxMessage, DeliveryError, "notify", "通知发送失败（第 %s 次，outbox #%s）：%s", __name__
+)
+
+
 def dispatch_due(limit: int = 100, worker_id: str | None = None) -> int:
     """Send up to ``limit`` due messages; returns how many were sent. A job: it commits."""
-    worker = worker_id or claims.default_worker_id()
-    return sum(_send_one(row_id, worker) for row_id in claim_due(limit, worker))
+    return delivery.dispatch_due(QUEUE, _prepare, limit, worker_id)
 
 
-def claim_due(limit: int, worker: str) -> list[int]:
-    """Mark up to ``limit`` due rows claimed by ``worker`` and commit; their ids."""
-    return claims.claim_due(OutboxMessage, limit, worker, CLAIM_TIMEOUT)
-
-
-def _send_one(row_id: int, worker: str) -> int:
-    row = db.session.get(OutboxMessage, row_id)
-    if row is None:
-        return 0
+def _prepare(row: OutboxMessage) -> delivery.Send:
     channel_name = row.channel
     message = OutboundMessage(row.address, row.subject, row.body)
-    db.session.commit()  # no transaction stays open while the network is slow
+    return lambda: _send(channel_name, message)
+
+
+def _send(channel_name: str, message: OutboundMessage) -> None:
     try:
         get_channel(channel_name).send(message, current_settings())
-    except DeliveryError as exc:
-        _record_failure(row_id, worker, str(exc))
-        return 0
+    except DeliveryError:
+        raise
     except Exception as exc:  # a broken channel adapter must not stop the queue
         db.session.rollback()
-        _record_failure(row_id, worker, f"{type(exc).__name__}: {exc}")
-        return 0
-    return _mark(row_id, worker, status="sent", sent_at=clock.now(), last_error=None)
+        raise DeliveryError(f"{type(exc).__name__}: {exc}") from exc
 
 
-def _mark(row_id: int, worker: str, **values: object) -> int:
-    result = db.session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.id == row_id,
-            OutboxMessage.status == "claimed",
-            OutboxMessage.claimed_by == worker,
-        )
-        .values(claimed_by=None, **values)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
-    return int(result.rowcount == 1)  # type: ignore[attr-defined]
-
-
-def _record_failure(row_id: int, worker: str, error: str) -> None:
-    settings = current_settings()
-    row = db.session.get(OutboxMessage, row_id)
-    attempts = (row.attempts if row is not None else 0) + 1
-    log.warning("通知发送失败（第 %s 次，outbox #%s）：%s", attempts, row_id, error)
-    if attempts >= settings.notify_max_attempts:
-        _mark(row_id, worker, status="failed", attempts=attempts, last_error=error[:500])
-        return
-    delay = timedelta(seconds=settings.notify_retry_base_seconds * 2 ** (attempts - 1))
-    _mark(
-        row_id,
-        worker,
-        status="pending",
-        attempts=attempts,
-        last_error=error[:500],
-        due_at=clock.now() + delay,
-    )
-
-
-def failed_messages(limit: int = 100) -> list[OutboxMessage]:
-    """The rows that gave up (newest first), for an administrator to look at."""
-    stmt = (
-        select(OutboxMessage)
-        .where(OutboxMessage.status == "failed")
-        .order_by(OutboxMessage.id.desc())
-        .limit(limit)
-    )
-    return list(db.session.scalars(stmt))
-
-
-def retry_failed(ids: Iterable[int] | None = None) -> int:
-    """Put failed rows (all, or those of ``ids``) back in the queue, due now; the caller commits."""
-    stmt = update(OutboxMessage).where(OutboxMessage.status == "failed")
-    if ids is not None:
-        stmt = stmt.where(OutboxMessage.id.in_(list(ids)))
-    result = db.session.execute(
-        stmt.values(
-            status="pending", attempts=0, due_at=clock.now(), claimed_by=None
-        ).execution_options(synchronize_session=False)
-    )
-    return int(result.rowcount)  # type: ignore[attr-defined]
-
-
-def counts() -> dict[str, int]:
-    """Rows per status (pending, claimed, sent, failed)."""
-    rows = db.session.execute(
-        select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
-    )
-    return {status: int(n) for status, n in rows}
+# For administrators (``oa`` commands): the rows that gave up, putting them back, the queue's size.
+failed_messages = QUEUE.failed_rows
+retry_failed = QUEUE.retry_failed
+counts = QUEUE.counts

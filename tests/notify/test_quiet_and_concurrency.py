@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime
 
 from services import clock
 from services.db import db
 from services.notify import inapp, outbox, preferences
 from tests.notify.helpers import outbox_rows, recipient
+from tests.support.concurrent_workers import run_workers
 
 # 23:00 Beijing time.
 LATE_EVENING = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
@@ -63,25 +63,7 @@ def test_two_dispatchers_send_every_row_exactly_once(app, mailbox) -> None:
     for user in users:
         inapp.send_in_app([user.id], "remind", f"催办：{user.username}")
     db.session.commit()
-    sent: list[int] = []
-    errors: list[BaseException] = []
-
-    def worker(name: str) -> None:
-        with app.app_context():
-            try:
-                sent.append(outbox.dispatch_due(limit=100, worker_id=name))
-            except BaseException as exc:  # surfaced by the assertion below
-                errors.append(exc)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=worker, args=(f"w{i}",)) for i in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-
-    assert errors == []
+    sent = run_workers(app, lambda name: outbox.dispatch_due(limit=100, worker_id=name))
     assert sum(sent) == 12
     assert len(box.messages) == 12
     assert {r.status for r in outbox_rows()} == {"sent"}

@@ -36,6 +36,7 @@ from tests.shouwen.intake_helpers import (
     sign,
     started,
 )
+from tests.support.concurrent_workers import run_workers
 from web.commands.intake import intake_callbacks_command
 
 
@@ -216,24 +217,8 @@ def test_two_dispatchers_send_every_event_exactly_once(app, city, senders, recei
         receipt = push(client, metadata(doc_number=f"省政办发〔2025〕{30 + n}号"))
         sign(czj, started(receipt))
     assert len(rows()) == 6
-    sent: list[int] = []
-    errors: list[BaseException] = []
-
-    def worker(name: str) -> None:
-        with app.app_context():
-            try:
-                sent.append(intake_callbacks.dispatch_due(limit=100, worker_id=name))
-            except BaseException as exc:  # surfaced by the assertion below
-                errors.append(exc)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=worker, args=(f"w{i}",)) for i in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == [] and sum(sent) == 6
+    sent = run_workers(app, lambda name: intake_callbacks.dispatch_due(limit=100, worker_id=name))
+    assert sum(sent) == 6
     ids = [r.headers["X-OA-Event-Id"] for r in receiver.requests]
     assert len(ids) == 6 and len(set(ids)) == 6
     assert {r.status for r in rows()} == {"sent"}
