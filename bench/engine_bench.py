@@ -158,13 +158,13 @@ def bench_complete(live_ids: list[int], samples: int) -> tuple[dict[str, float],
     return summary_ms([w for w, _ in times]), summary_ms([c for _, c in times])["p50"]
 
 
-def count_statements(live_ids: list[int]) -> tuple[int, int]:
+def count_statements() -> tuple[int, int]:
     """SQL statements of one start and of one completion of 拟稿 (commit not counted)."""
     starter = user_id("bench_starter")
     with StatementCounter() as started:
-        api.start_instance(KEY, starter_id=starter, data=START_DATA)
+        instance_id = api.start_instance(KEY, starter_id=starter, data=START_DATA).id
         db.session.commit()
-    task_id = open_task(live_ids[-1], "draft")
+    task_id = open_task(instance_id, "draft")
     db.session.rollback()
     with StatementCounter() as completed:
         api.complete_task(task_id, actor_id=starter, data={"subject": SUBJECT})
@@ -296,7 +296,7 @@ def run_backend(backend: str, args: argparse.Namespace, cluster: PgCluster | Non
         out["complete"], out["complete_cpu"] = bench_complete(live, args.samples)
         out["raw_complete"], out["raw_complete_cpu"] = raw_complete(raw, args.samples)
         out["raw_stored"], out["raw_stored_cpu"] = raw_stored_complete(raw, args.samples)
-        out["statements"] = count_statements(live)
+        out["statements"] = count_statements()
         print(f"[{backend}] complete: {out['complete']} raw {out['raw_complete']}")
         print(f"[{backend}] raw + 最小持久化: {out['raw_stored']}")
         print(f"[{backend}] statements per start / complete: {out['statements']}")

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, select, true
+from sqlalchemy import and_, bindparam, select, true
 
 from engine import assignment
 from engine.runtime.delegation_models import Delegation
@@ -20,7 +20,9 @@ from engine.runtime.models import HumanTask
 from services import clock
 from services.db import db
 from services.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from services.notify.new_tasks import chooses_new_task_notices
 from services.org import directory
+from services.org.models import User
 
 
 def delegate(
@@ -89,40 +91,75 @@ class RuleInForce(NamedTuple):
     delegate_id: int
 
 
-# Built once, plain columns: it runs for every task created with a single assignee.
-_RULES_IN_FORCE = select(Delegation.delegate_id, Delegation.process_keys).where(
-    Delegation.user_id == bindparam("user_id"),
-    Delegation.active == true(),
-    Delegation.starts_at <= bindparam("now"),
-    Delegation.ends_at > bindparam("now"),
+class Redirected(NamedTuple):
+    """Who a new task goes to (``redirect``), and who of them chose 新待办 e-mail/SMS."""
+
+    assigned: assignment.Assignment
+    delegated_from: int | None  # the delegator, when 委托 redirected the task
+    choosers: frozenset[int] | None  # None: not read here (a group task)
+
+
+# Built once, plain columns: it runs for every task created with a single assignee. The rules
+# in force and the 新待办 choice of the user and of each delegate come in one statement: the
+# notice of the task then needs no query of its own (``NewTask.choosers``).
+_POLICY = (
+    select(
+        chooses_new_task_notices(User.id),
+        Delegation.delegate_id,
+        Delegation.process_keys,
+        chooses_new_task_notices(Delegation.delegate_id),
+    )
+    .select_from(User)
+    .outerjoin(
+        Delegation,
+        and_(
+            Delegation.user_id == User.id,
+            Delegation.active == true(),
+            Delegation.starts_at <= bindparam("now"),
+            Delegation.ends_at > bindparam("now"),
+        ),
+    )
+    .where(User.id == bindparam("user_id"))
 )
 
 
-def active_rule(user_id: int, process_key: str) -> RuleInForce | None:
-    """The rule of ``user_id`` in force now for ``process_key``, if any."""
+def _policy(user_id: int, process_key: str) -> tuple[RuleInForce | None, bool]:
+    """The rule of ``user_id`` in force now for ``process_key``, if any, and whether the task's
+    final holder (the delegate, else the user) chose 新待办 notices."""
     params = {"user_id": user_id, "now": clock.now()}
-    for delegate_id, process_keys in db.session.connection().execute(_RULES_IN_FORCE, params):
-        if not process_keys or process_key in process_keys:
-            return RuleInForce(user_id, delegate_id)
-    return None
+    chooses = False
+    for (
+        user_chooses,
+        delegate_id,
+        process_keys,
+        delegate_chooses,
+    ) in db.session.connection().execute(_POLICY, params):
+        chooses = user_chooses
+        if delegate_id is not None and (not process_keys or process_key in process_keys):
+            return RuleInForce(user_id, delegate_id), delegate_chooses
+    return None, chooses
 
 
 def redirect(
     assigned: assignment.Assignment, process_key: str, *, override: int | None = None
-) -> tuple[assignment.Assignment, int | None]:
+) -> Redirected:
     """Apply an explicit assignee (``override``) and then 委托 to a task being created.
 
-    Returns the assignment to use and the delegator's id when the task was delegated. Only a
-    task with a single assignee is delegated: group tasks stay claimable by the group.
+    Returns the assignment to use, the delegator's id when the task was delegated, and (for a
+    single holder) which holder chose 新待办 notices. Only a task with a single assignee is
+    delegated: group tasks stay claimable by the group.
     """
     if override is not None:
         assigned = assignment.Assignment(user_ids=[override])
     if len(assigned.user_ids) != 1:
-        return assigned, None
-    rule = active_rule(assigned.user_ids[0], process_key)
+        return Redirected(assigned, None, None)
+    user_id = assigned.user_ids[0]
+    rule, chooses = _policy(user_id, process_key)
+    holder = rule.delegate_id if rule is not None else user_id
+    choosers = frozenset([holder]) if chooses else frozenset()
     if rule is None:
-        return assigned, None
-    return assignment.Assignment(user_ids=[rule.delegate_id]), rule.user_id
+        return Redirected(assigned, None, choosers)
+    return Redirected(assignment.Assignment(user_ids=[holder]), rule.user_id, choosers)
 
 
 def delegated_away(user_id: int) -> list[TaskView]:

@@ -19,28 +19,28 @@ from typing import Any
 
 from sqlalchemy import bindparam, select, update
 
+from engine.runtime import reads
 from engine.runtime.models import HumanTask, ProcessInstance
+from engine.runtime.reads import adopt, columns_of, table_of
 from services.db import db
 from services.errors import Conflict, NotFound
 
 STALE_MESSAGE = "该流程已被他人处理，请刷新后重试"
 
 
-# Built once (every change of an instance runs one). populate_existing: objects read before
-# the lock may be stale.
+# Built once (every change of an instance runs one), as Core statements whose rows
+# ``reads.adopt`` hands back as the session's object, with the values just read: objects read
+# before the lock may be stale.
+_INSTANCE = table_of(ProcessInstance)
 _LOCK_FOR_UPDATE: Any = (
-    select(ProcessInstance)
-    .where(ProcessInstance.id == bindparam("instance_id"))
-    .with_for_update()
-    .execution_options(populate_existing=True)
+    columns_of(ProcessInstance).where(_INSTANCE.c.id == bindparam("instance_id")).with_for_update()
 )
 # The no-op UPDATE returns the row too (RETURNING): lock and read in one statement.
 _LOCK_SQLITE: Any = (
-    update(ProcessInstance)
-    .where(ProcessInstance.id == bindparam("instance_id"))
-    .values(revision=ProcessInstance.revision)
-    .returning(ProcessInstance)
-    .execution_options(synchronize_session=False, populate_existing=True)
+    update(_INSTANCE)
+    .where(_INSTANCE.c.id == bindparam("instance_id"))
+    .values(revision=_INSTANCE.c.revision)
+    .returning(*_INSTANCE.c)
 )
 
 
@@ -50,18 +50,19 @@ _INSTANCE_OF_TASK: Any = (
     select(HumanTask.instance_id).where(HumanTask.id == bindparam("task_id")).scalar_subquery()
 )
 _LOCK_TASK_FOR_UPDATE: Any = (
-    select(ProcessInstance)
-    .where(ProcessInstance.id == _INSTANCE_OF_TASK)
-    .with_for_update()
-    .execution_options(populate_existing=True)
+    columns_of(ProcessInstance).where(_INSTANCE.c.id == _INSTANCE_OF_TASK).with_for_update()
 )
 _LOCK_TASK_SQLITE: Any = (
-    update(ProcessInstance)
-    .where(ProcessInstance.id == _INSTANCE_OF_TASK)
-    .values(revision=ProcessInstance.revision)
-    .returning(ProcessInstance)
-    .execution_options(synchronize_session=False, populate_existing=True)
+    update(_INSTANCE)
+    .where(_INSTANCE.c.id == _INSTANCE_OF_TASK)
+    .values(revision=_INSTANCE.c.revision)
+    .returning(*_INSTANCE.c)
 )
+
+
+def _locked(query: Any, params: dict[str, int]) -> ProcessInstance | None:
+    row = reads.connection().execute(query, params).first()
+    return adopt(ProcessInstance, row._mapping) if row is not None else None
 
 
 def lock_instance(instance_id: int, *, expected_revision: int | None = None) -> ProcessInstance:
@@ -71,7 +72,7 @@ def lock_instance(instance_id: int, *, expected_revision: int | None = None) -> 
     and the instance has changed since the caller read it.
     """
     query = _LOCK_SQLITE if db.engine.dialect.name == "sqlite" else _LOCK_FOR_UPDATE
-    instance = db.session.scalars(query, {"instance_id": instance_id}).first()
+    instance = _locked(query, {"instance_id": instance_id})
     if instance is None:
         raise NotFound("流程实例不存在", instance_id=instance_id)
     check_revision(instance, expected_revision)
@@ -85,7 +86,7 @@ def lock_instance_of_task(task_id: int) -> ProcessInstance:
     (``check_revision``) when it is ready to.
     """
     query = _LOCK_TASK_SQLITE if db.engine.dialect.name == "sqlite" else _LOCK_TASK_FOR_UPDATE
-    instance = db.session.scalars(query, {"task_id": task_id}).first()
+    instance = _locked(query, {"task_id": task_id})
     if instance is None:
         raise NotFound("待办任务不存在", task_id=task_id)
     return instance

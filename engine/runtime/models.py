@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -30,6 +31,13 @@ INSTANCE_STATUSES = ("running", "suspended", "completed", "terminated", "error")
 TASK_STATUSES = ("open", "claimed", "completed", "cancelled")
 # Statuses in which a task still waits for a person (mirrored by HumanTask.active).
 ACTIVE_TASK_STATUSES = ("open", "claimed")
+
+
+def _partial_index(name: str, *columns: str) -> Index:
+    """An index of the rows whose first column is set: a new task row (NULL there) writes no
+    page of it, and a query ``column = value`` still uses it on both databases."""
+    where = text(f"{columns[0]} IS NOT NULL")
+    return Index(name, *columns, sqlite_where=where, postgresql_where=where)
 
 
 class ProcessInstance(db.Model):  # type: ignore[name-defined]
@@ -68,8 +76,11 @@ class HumanTask(db.Model):  # type: ignore[name-defined]
         # My tasks, first page by due time: one index range, no sort.
         Index("ix_engine_human_task_inbox", "assignee_id", "active", "due_at", "id"),
         # 已办: tasks I completed, newest first.
-        Index("ix_engine_human_task_done", "completed_by_id", "completed_at"),
+        _partial_index("ix_engine_human_task_done", "completed_by_id", "completed_at"),
         Index("ix_engine_human_task_instance", "instance_id", "active"),
+        # 加签 rows of a task, tasks a user delegated: few rows have either column set.
+        _partial_index("ix_engine_human_task_parent_id", "parent_id"),
+        _partial_index("ix_engine_human_task_delegated_from_id", "delegated_from_id"),
         UniqueConstraint("instance_id", "spiff_task_id"),
     )
 
@@ -95,9 +106,9 @@ class HumanTask(db.Model):  # type: ignore[name-defined]
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("org_user.id"))
     # "task" mirrors an engine task; "addsign" is a 加签 row gating its ``parent_id`` task.
     kind: Mapped[str] = mapped_column(String(20), default="task")
-    parent_id: Mapped[int | None] = mapped_column(ForeignKey("engine_human_task.id"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("engine_human_task.id"))
     # 委托: the user the task was meant for; it stays visible to them (``operations``).
-    delegated_from_id: Mapped[int | None] = mapped_column(ForeignKey("org_user.id"), index=True)
+    delegated_from_id: Mapped[int | None] = mapped_column(ForeignKey("org_user.id"))
 
     candidates: Mapped[list[HumanTaskCandidate]] = relationship(cascade="all, delete-orphan")
     parent: Mapped[HumanTask | None] = relationship(remote_side="HumanTask.id")

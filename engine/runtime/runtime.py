@@ -17,6 +17,7 @@ from sqlalchemy import bindparam, select
 
 from engine import forms
 from engine.definitions import repository
+from engine.definitions.repository import LoadedSpec
 from engine.runtime import (
     addsign,
     countersign,
@@ -53,6 +54,7 @@ from services import clock
 from services.db import db
 from services.errors import Conflict, Forbidden, ValidationFailed
 from services.org import directory
+from services.org.models import User
 
 # Re-exported for the operations modules (退回, 转办, timers, messages ...), which work on the
 # same loaded step and task rows.
@@ -89,17 +91,45 @@ def start(
     """Start the latest version of ``process_key`` and run it to its first wait state."""
     data = copy.deepcopy(data or {})
     loaded = repository.load_spec(repository.latest_version_id(process_key))
-    starter = directory.get_user(starter_id)
+    step = new_step(
+        loaded,
+        directory.get_user(starter_id),
+        data,
+        process_key=process_key,
+        title=title or str(data.get("title") or "") or loaded.spec.description or process_key,
+        business_key=business_key,
+        urgency=str(data.get("urgency") or "normal"),
+    )
+    with db.session.no_autoflush:
+        step.log.append("instance_started", actor_id=starter_id, data={"data": data})
+        run_engine(step)
+        finish(step, [])
+    return step.instance
+
+
+def new_step(
+    loaded: LoadedSpec,
+    starter: User,
+    data: dict[str, Any],
+    *,
+    process_key: str,
+    title: str,
+    business_key: str | None = None,
+    urgency: str = "normal",
+) -> Step:
+    """A new running instance of version ``loaded`` (its row flushed: it has its id) and the
+    step that runs it from the start, ``data`` in its start tasks; events held until ``finish``.
+    """
     now = clock.now()
     instance = ProcessInstance(
         version_id=loaded.version_id,
         process_key=process_key,
         business_key=business_key,
-        title=(title or str(data.get("title") or "") or loaded.spec.description or process_key),
+        title=title,
         status="running",
         starter_id=starter.id,
         starter_unit_id=starter.unit_id,
-        urgency=str(data.get("urgency") or "normal"),
+        urgency=urgency,
         state_format=persistence.STATE_FORMAT,
         revision=0,
         created_at=now,
@@ -116,11 +146,7 @@ def start(
         task.data.update(data)
     step = Step(instance, loaded, workflow, open_log(instance))
     step.log.hold()  # the events go out together at the end of finish
-    with db.session.no_autoflush:
-        step.log.append("instance_started", actor_id=starter_id, data={"data": data})
-        run_engine(step)
-        finish(step, [])
-    return instance
+    return step
 
 
 def complete(

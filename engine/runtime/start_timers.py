@@ -22,7 +22,6 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     CycleTimerEventDefinition,
     TimeDateEventDefinition,
@@ -36,11 +35,9 @@ from sqlalchemy.exc import IntegrityError
 from engine.definitions import repository
 from engine.definitions.models import ProcessDefinition, ProcessVersion
 from engine.errors import EngineError
-from engine.runtime import persistence, runtime, timers
-from engine.runtime.history import open_log
+from engine.runtime import runtime, timers
 from engine.runtime.models import ProcessInstance
 from engine.runtime.wait_models import StartTimer
-from engine.sandbox import make_script_engine
 from services import claims, clock
 from services.calendar import days
 from services.db import db
@@ -287,31 +284,11 @@ def start_from_timer(row: StartTimer) -> ProcessInstance:
     loaded = repository.load_spec(row.version_id)
     version = repository.get_version(row.version_id)
     starter = directory.get_user(_starter_id(row, loaded, version))
-    now = clock.now()
     data = {"scheduled_at": clock.as_utc(row.due_at).isoformat()}
-    instance = ProcessInstance(
-        version_id=version.id,
-        process_key=version.key,
-        title=version.name,
-        status="running",
-        starter_id=starter.id,
-        starter_unit_id=starter.unit_id,
-        urgency="normal",
-        state_format=persistence.STATE_FORMAT,
-        revision=0,
-        created_at=now,
-        updated_at=now,
+    step = runtime.new_step(
+        loaded, starter, copy.deepcopy(data), process_key=version.key, title=version.name
     )
-    db.session.add(instance)
-    db.session.flush()
-    workflow = BpmnWorkflow(
-        loaded.spec, loaded.subprocess_specs, script_engine=make_script_engine()
-    )
-    workflow.data["oa_instance_id"] = instance.id
-    for task in workflow.get_tasks(state=TaskState.READY):
-        task.data.update(copy.deepcopy(data))
-    mark_start_fired(workflow, row.task_spec)
-    step = runtime.Step(instance, loaded, workflow, open_log(instance))
+    mark_start_fired(step.workflow, row.task_spec)
     with db.session.no_autoflush:
         step.log.append(
             "instance_started",
@@ -322,7 +299,7 @@ def start_from_timer(row: StartTimer) -> ProcessInstance:
         )
         runtime.run_engine(step)
         runtime.finish(step, [])
-    return instance
+    return step.instance
 
 
 def mark_start_fired(workflow: Any, task_spec: str) -> None:

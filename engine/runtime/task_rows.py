@@ -19,8 +19,9 @@ from sqlalchemy import and_, bindparam, or_, select, true
 
 from engine import assignment, deadlines
 from engine.errors import EngineError
-from engine.runtime import addsign, delegation, task_notices, writes
+from engine.runtime import addsign, delegation, reads, task_notices, writes
 from engine.runtime.models import HumanTask, HumanTaskCandidate
+from engine.runtime.reads import adopt_all, columns_of, table_of
 from engine.runtime.step import TASK_TAKEN_MESSAGE, Step, task_name
 from services import clock
 from services.db import db
@@ -29,21 +30,18 @@ from services.errors import Conflict, NotFound
 # Statements of the start/complete path, built once: building and keying a statement costs
 # about as much as SQLite takes to run it.
 _TASK_ROW = select(HumanTask).where(HumanTask.id == bindparam("task_id"))
-_OPEN_ROWS = (
-    select(HumanTask)
-    .where(HumanTask.instance_id == bindparam("instance_id"), HumanTask.active == true())
-    .execution_options(populate_existing=True)
+# The open rows are Core reads adopted as objects (``reads``), with the values just read:
+# objects loaded before the lock may be stale.
+_TASKS = table_of(HumanTask)
+_OPEN_ROWS = columns_of(HumanTask).where(
+    _TASKS.c.instance_id == bindparam("instance_id"), _TASKS.c.active == true()
 )
-_ROWS_FOR_COMPLETION = (
-    select(HumanTask)
-    .where(
-        # Each side of the OR has its own index: rows completed long ago are never read.
-        or_(
-            and_(HumanTask.instance_id == bindparam("instance_id"), HumanTask.active == true()),
-            HumanTask.parent_id == bindparam("task_id"),
-        ),
-    )
-    .execution_options(populate_existing=True)
+_ROWS_FOR_COMPLETION = columns_of(HumanTask).where(
+    # Each side of the OR has its own index: rows completed long ago are never read.
+    or_(
+        and_(_TASKS.c.instance_id == bindparam("instance_id"), _TASKS.c.active == true()),
+        _TASKS.c.parent_id == bindparam("task_id"),
+    ),
 )
 
 
@@ -63,7 +61,8 @@ def is_candidate(task_id: int, user_id: int) -> bool:
 
 def open_rows(instance_id: int) -> list[HumanTask]:
     """The active task rows, re-read: objects loaded before the lock may be stale."""
-    return list(db.session.scalars(_OPEN_ROWS, {"instance_id": instance_id}))
+    rows = reads.connection().execute(_OPEN_ROWS, {"instance_id": instance_id})
+    return adopt_all(HumanTask, rows)
 
 
 def rows_for_completion(instance_id: int, task_id: int) -> tuple[list[HumanTask], bool]:
@@ -73,7 +72,7 @@ def rows_for_completion(instance_id: int, task_id: int) -> tuple[list[HumanTask]
     active rows, and are told apart here with the statuses ``addsign.gate`` looks at.
     """
     params = {"instance_id": instance_id, "task_id": task_id}
-    rows = list(db.session.scalars(_ROWS_FOR_COMPLETION, params))
+    rows = adopt_all(HumanTask, reads.connection().execute(_ROWS_FOR_COMPLETION, params))
     live = ("open", "claimed", addsign.WAITING)
     signers = any(r.parent_id == task_id and r.status in live for r in rows)
     return [r for r in rows if r.active and r.instance_id == instance_id], signers
@@ -112,7 +111,7 @@ def create_row(step: Step, task: Any) -> int:
     """The one place a human-task row is created (with its candidates); returns its id."""
     instance = step.instance
     props = properties(task)
-    assigned, delegated_from = delegation.redirect(
+    assigned, delegated_from, choosers = delegation.redirect(
         _assign(step, task, props),
         instance.process_key,
         override=step.assignee_overrides.get(task.task_spec.bpmn_id),
@@ -140,7 +139,9 @@ def create_row(step: Step, task: Any) -> int:
     row_id = writes.insert_task(values, candidates)
     people = [assignee_id] if assignee_id is not None else candidates
     step.notices.append(
-        task_notices.notice(row_id, values["name"], values["title"], instance.urgency, people)
+        task_notices.notice(
+            row_id, values["name"], values["title"], instance.urgency, people, choosers=choosers
+        )
     )
     step.log.append(
         "task_created",

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-06 03:42:30.245193
+Create Date: 2026-12-06 05:41:08.461396
 """
 
 from collections.abc import Sequence
@@ -975,12 +975,18 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("engine_human_task", schema=None) as batch_op:
         batch_op.create_index(
-            batch_op.f("ix_engine_human_task_delegated_from_id"),
+            "ix_engine_human_task_delegated_from_id",
             ["delegated_from_id"],
             unique=False,
+            sqlite_where=sa.text("delegated_from_id IS NOT NULL"),
+            postgresql_where=sa.text("delegated_from_id IS NOT NULL"),
         )
         batch_op.create_index(
-            "ix_engine_human_task_done", ["completed_by_id", "completed_at"], unique=False
+            "ix_engine_human_task_done",
+            ["completed_by_id", "completed_at"],
+            unique=False,
+            sqlite_where=sa.text("completed_by_id IS NOT NULL"),
+            postgresql_where=sa.text("completed_by_id IS NOT NULL"),
         )
         batch_op.create_index(
             "ix_engine_human_task_inbox", ["assignee_id", "active", "due_at", "id"], unique=False
@@ -989,7 +995,11 @@ def upgrade() -> None:
             "ix_engine_human_task_instance", ["instance_id", "active"], unique=False
         )
         batch_op.create_index(
-            batch_op.f("ix_engine_human_task_parent_id"), ["parent_id"], unique=False
+            "ix_engine_human_task_parent_id",
+            ["parent_id"],
+            unique=False,
+            sqlite_where=sa.text("parent_id IS NOT NULL"),
+            postgresql_where=sa.text("parent_id IS NOT NULL"),
         )
 
     op.create_table(
@@ -1451,11 +1461,23 @@ def downgrade() -> None:
 
     op.drop_table("engine_incident")
     with op.batch_alter_table("engine_human_task", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_engine_human_task_parent_id"))
+        batch_op.drop_index(
+            "ix_engine_human_task_parent_id",
+            sqlite_where=sa.text("parent_id IS NOT NULL"),
+            postgresql_where=sa.text("parent_id IS NOT NULL"),
+        )
         batch_op.drop_index("ix_engine_human_task_instance")
         batch_op.drop_index("ix_engine_human_task_inbox")
-        batch_op.drop_index("ix_engine_human_task_done")
-        batch_op.drop_index(batch_op.f("ix_engine_human_task_delegated_from_id"))
+        batch_op.drop_index(
+            "ix_engine_human_task_done",
+            sqlite_where=sa.text("completed_by_id IS NOT NULL"),
+            postgresql_where=sa.text("completed_by_id IS NOT NULL"),
+        )
+        batch_op.drop_index(
+            "ix_engine_human_task_delegated_from_id",
+            sqlite_where=sa.text("delegated_from_id IS NOT NULL"),
+            postgresql_where=sa.text("delegated_from_id IS NOT NULL"),
+        )
 
     op.drop_table("engine_human_task")
     with op.batch_alter_table("archive_item", schema=None) as batch_op:

@@ -7,7 +7,8 @@ The in-app signal of a new task is the to-do count (待办) of the portal and th
 read the task table itself. No bell notification is written for it: it would count the same
 thing twice, stay unread after the task is done, and cost an INSERT per task and user on the
 hottest path (an 82-unit 分发 creates hundreds of tasks). So the users who chose no external
-channel for 新待办 (the default) cost one indexed SELECT for the whole call, and no write.
+channel for 新待办 (the default) cost one indexed SELECT for the whole call, and no write; none
+when the caller read the choice already (``NewTask.choosers``, ``chooses_new_task_notices``).
 
 For the users who chose e-mail or SMS, a ``Notification`` (category ``task``, link
 ``/workbench/tasks/<id>``) is written *already read*: the outbox row needs it (it is what was
@@ -22,7 +23,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import ColumnExpressionArgument, Exists, bindparam, select
 
 from services import clock
 from services.config import current_settings
@@ -41,17 +42,21 @@ class NewTask:
     user_ids: tuple[int, ...]  # the assignee, or the explicit candidate users
     title: str  # e.g. "新待办：领导批示（关于…的通知）"
     urgent: bool = False  # 特急/加急: may bypass quiet hours, per the user's setting
+    # Those of ``user_ids`` who chose e-mail/SMS for new tasks, when the caller read it already
+    # (the engine reads it with the assignee's delegation rules: ``chooses_new_task_notices``);
+    # None: ``queue_new_tasks`` looks it up.
+    choosers: frozenset[int] | None = None
 
 
 def queue_new_tasks(tasks: Sequence[NewTask]) -> int:
     """Queue the e-mail/SMS deliveries of new tasks for the users who chose them; returns how
     many outbox rows were queued. Adds to the caller's transaction; the caller commits."""
-    users = {user_id for task in tasks for user_id in task.user_ids}
-    if not users:
-        return 0
-    choosers = _choosers(users)
+    unknown = {user for task in tasks if task.choosers is None for user in task.user_ids}
+    choosers = _choosers(unknown) if unknown else set()
+    for task in tasks:
+        choosers |= task.choosers or frozenset()
     if not choosers:
-        return 0  # the common case: one SELECT, nothing written
+        return 0  # the common case: one SELECT at most, nothing written
     now, link_base = clock.now(), current_settings().notify_link_base
     groups: dict[bool, list[Notification]] = {False: [], True: []}
     for task in tasks:
@@ -68,6 +73,18 @@ _CHOOSERS = select(NotifyPreference.user_id).where(
     NotifyPreference.user_id.in_(bindparam("user_ids", expanding=True)),
     NotifyPreference.new_task != "",
 )
+
+
+def chooses_new_task_notices(user_id: ColumnExpressionArgument[int]) -> Exists:
+    """SQL: whether the user ``user_id`` (a column) chose an external channel for new tasks.
+
+    For callers that read it along with something else in one statement (``NewTask.choosers``).
+    """
+    return (
+        select(NotifyPreference.user_id)
+        .where(NotifyPreference.user_id == user_id, NotifyPreference.new_task != "")
+        .exists()
+    )
 
 
 def _choosers(user_ids: Collection[int]) -> set[int]:

@@ -3,12 +3,15 @@ e-mail/SMS they chose, in the same transaction as the task (the link opens the t
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import event
 
 from engine import api
 from engine.definitions import repository
+from services import clock
 from services.db import db
 from services.notify import preferences
 from services.org.models import User
@@ -86,3 +89,67 @@ def test_addsign_tells_the_signer_when_their_turn_comes(leave_office) -> None:
     assert [(r.channel, r.notification.user_id) for r in new] == [("sms", deputy.id)]
     (signer_task,) = api.inbox(deputy.id).items
     assert new[0].notification.link == f"/workbench/tasks/{signer_task.id}"
+
+
+def _delegate(user: User, to: User, **options) -> None:
+    now = clock.now()
+    api.delegate(
+        user.id,
+        to.id,
+        starts_at=now - timedelta(hours=1),
+        ends_at=now + timedelta(days=3),
+        **options,
+    )
+    db.session.commit()
+
+
+@pytest.mark.parametrize(
+    ("delegate_channels", "expected"),
+    [(["sms"], ["sms"]), ([], [])],
+)
+def test_a_delegated_task_follows_the_delegates_choice(
+    leave_office, delegate_channels, expected
+) -> None:
+    clerk, head, deputy = leave_office
+    preferences.save_preferences(deputy.id, {"new_task": delegate_channels})
+    _delegate(head, deputy)  # the head chose e-mail and SMS, the task now goes to the deputy
+    submit_leave(clerk)
+    (approve,) = api.inbox(deputy.id).items
+    assert approve.delegated_from_id == head.id
+    rows = outbox_rows()
+    assert [r.channel for r in rows] == expected
+    assert all(r.notification.user_id == deputy.id for r in rows)
+
+
+def test_a_rule_for_another_process_leaves_the_task_and_its_notice_with_the_user(
+    leave_office,
+) -> None:
+    clerk, head, deputy = leave_office
+    _delegate(head, deputy, process_keys=["chuchai"])
+    submit_leave(clerk)
+    assert len(api.inbox(head.id).items) == 1
+    assert sorted((r.channel, r.notification.user_id) for r in outbox_rows()) == [
+        ("email", head.id),
+        ("sms", head.id),
+    ]
+
+
+def test_a_single_holder_task_reads_the_choice_with_the_rules_in_one_statement(
+    leave_office,
+) -> None:
+    clerk, _, _ = leave_office
+    seen: list[str] = []
+
+    def remember(_conn, _cursor, statement, *_args) -> None:
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", remember)
+    try:
+        submit_leave(clerk)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", remember)
+    reads = [s for s in seen if "notify_preference.new_task !=" in s]
+    # One per created task (填写申请 at start, 部门负责人审批 on completion), each with the rules.
+    assert len(reads) == 2
+    assert all("engine_delegation" in s for s in reads)
+    assert len(outbox_rows()) == 2  # and the head's choice still counted
