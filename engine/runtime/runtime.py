@@ -163,6 +163,9 @@ def complete(
     """
     data = copy.deepcopy(data or {})
     # Lock first (one statement finds and locks the instance), then read the rows under it.
+    # Not one joined statement: on PostgreSQL a ``SELECT ... FOR UPDATE`` that waited for the
+    # lock re-checks only the locked row; joined task rows would come from the snapshot taken
+    # before the wait, i.e. possibly closed by the transaction we waited for.
     instance = lock_instance_of_task(task_id)
     rows, signers = rows_for_completion(instance.id, task_id)
     _validate(task_id, rows, data)
