@@ -34,29 +34,22 @@ from engine.runtime.wait_models import EngineTimer
 from services import clock
 from services.db import db
 from services.org import admin, directory
+from tests.support.bpmn_text import one_step_process
 from tests.support.pgcluster import PgCluster
 
 T0 = datetime(2025, 3, 3, 1, 0, tzinfo=UTC)
 KEY = "bench_timer"
-BPMN = f"""<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
-                  id="Definitions_{KEY}" targetNamespace="http://zhengwu-oa/bench">
-  <bpmn:process id="{KEY}" name="定时器基准" isExecutable="true">
-    <bpmn:startEvent id="start" name="开始"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
-    <bpmn:intermediateCatchEvent id="wait" name="等待一小时">
+WAIT_STEP = """<bpmn:intermediateCatchEvent id="wait" name="等待一小时">
       <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
       <bpmn:timerEventDefinition><bpmn:timeDuration>"PT1H"</bpmn:timeDuration></bpmn:timerEventDefinition>
-    </bpmn:intermediateCatchEvent>
-    <bpmn:userTask id="after" name="到期处理">
-      <bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f3</bpmn:outgoing>
-    </bpmn:userTask>
-    <bpmn:endEvent id="finish" name="结束"><bpmn:incoming>f3</bpmn:incoming></bpmn:endEvent>
-    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="wait"/>
-    <bpmn:sequenceFlow id="f2" sourceRef="wait" targetRef="after"/>
-    <bpmn:sequenceFlow id="f3" sourceRef="after" targetRef="finish"/>
-  </bpmn:process>
-</bpmn:definitions>
-"""
+    </bpmn:intermediateCatchEvent>"""
+BPMN = one_step_process(
+    KEY,
+    "定时器基准",
+    ("wait", WAIT_STEP),
+    after_name="到期处理",
+    target_namespace="http://zhengwu-oa/bench",
+)
 
 
 @contextmanager

@@ -8,7 +8,7 @@ Roles are granted elsewhere (``services.org.grants``) because of 三员分立 an
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import delete, select
 
@@ -20,6 +20,7 @@ from services.org.models import UNIT_KINDS, Department, LeaderCharge, Position, 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,63}$")
 UNIT_CODE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 MOBILE_PATTERN = re.compile(r"^1\d{10}$")
+RowT = TypeVar("RowT", Unit, Department, User)
 
 # What update_unit / update_user may change; codes and usernames are stable keys.
 UNIT_FIELDS = {
@@ -55,6 +56,22 @@ def _require(value: str | None, field: str, label: str) -> str:
     return value.strip()
 
 
+def _checked_changes(changes: dict[str, Any], allowed: set[str], name_label: str) -> None:
+    """Refuse a field that may not change; a new name must not be blank (stored stripped)."""
+    unknown = set(changes) - allowed
+    if unknown:
+        raise _fail(sorted(unknown)[0], "不能修改该字段。")
+    if "name" in changes:
+        changes["name"] = _require(changes["name"], "name", name_label)
+
+
+def _added(row: RowT) -> RowT:
+    """Add ``row`` and flush, so it has its id."""
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
 # --- units ------------------------------------------------------------------------------------
 
 
@@ -84,19 +101,13 @@ def create_unit(
         issuer_code=issuer_code,
         sort_order=sort_order,
     )
-    db.session.add(unit)
-    db.session.flush()
-    return unit
+    return _added(unit)
 
 
 def update_unit(unit_id: int, **changes: Any) -> Unit:
     """Change some fields of a unit (name, short_name, kind, parent_id, codes, order, active)."""
     unit = directory.get_unit(unit_id)
-    unknown = set(changes) - UNIT_FIELDS
-    if unknown:
-        raise _fail(sorted(unknown)[0], "不能修改该字段。")
-    if "name" in changes:
-        changes["name"] = _require(changes["name"], "name", "单位名称")
+    _checked_changes(changes, UNIT_FIELDS, "单位名称")
     _apply_unit(unit, **changes)
     db.session.flush()
     return unit
@@ -135,10 +146,9 @@ def create_department(
     directory.get_unit(unit_id)
     name = _require(name, "name", "部门名称")
     _check_department_name(unit_id, name, None)
-    department = Department(unit_id=unit_id, name=name, is_office=is_office, sort_order=sort_order)
-    db.session.add(department)
-    db.session.flush()
-    return department
+    return _added(
+        Department(unit_id=unit_id, name=name, is_office=is_office, sort_order=sort_order)
+    )
 
 
 def update_department(
@@ -201,19 +211,13 @@ def create_user(
         office_phone=office_phone,
         sort_order=sort_order,
     )
-    db.session.add(user)
-    db.session.flush()
-    return user
+    return _added(user)
 
 
 def update_user(user_id: int, **changes: Any) -> User:
     """Change some fields of a user; moving to another unit drops a department of the old one."""
     user = directory.get_user(user_id)
-    unknown = set(changes) - USER_FIELDS
-    if unknown:
-        raise _fail(sorted(unknown)[0], "不能修改该字段。")
-    if "name" in changes:
-        changes["name"] = _require(changes["name"], "name", "姓名")
+    _checked_changes(changes, USER_FIELDS, "姓名")
     merged = {"unit_id": user.unit_id, "department_id": user.department_id, **changes}
     if changes.get("unit_id", user.unit_id) != user.unit_id and "department_id" not in changes:
         merged["department_id"] = None

@@ -15,10 +15,10 @@ from engine import api
 from engine.definitions import repository
 from engine.runtime.models import ProcessInstance
 from engine.runtime.wait_models import EngineTimer
-from services import clock
 from services.audit.models import AuditEvent
 from services.db import db
 from services.org.roles import ANALYST, AUDITOR
+from tests.admin_console.helpers import add_failed_timer, assert_requeued
 from tests.auth.helpers import csrf_token, make_user, post_form
 from tests.studio.helpers import QINGJIA, client_for, forget_csrf, renamed_qingjia
 
@@ -197,23 +197,18 @@ def test_migration_refuses_a_stale_dry_run(admin: FlaskClient) -> None:
 def test_failed_timers_are_listed_and_retried(admin: FlaskClient) -> None:
     _deploy()
     (instance_id,) = _start()
-    timer = EngineTimer(
+    timer = add_failed_timer(
+        EngineTimer,
         instance_id=instance_id,
         spiff_task_id="00000000-0000-0000-0000-000000000001",
         task_spec="remind",
         task_name="催办提醒",
         kind="boundary",
-        due_at=clock.now(),
-        status="failed",
-        attempts=3,
         last_error="通知服务不可用",
     )
-    db.session.add(timer)
-    db.session.commit()
     page = admin.get("/admin/processes/qingjia").get_data(as_text=True)
     assert "催办提醒" in page and "通知服务不可用" in page
     reply = _post(admin, f"/admin/timers/{timer.id}/retry", {})
     assert reply.status_code == 302
-    db.session.expire_all()
-    assert (timer.status, timer.attempts) == ("pending", 0)
+    assert_requeued(timer)
     assert "没有失败的定时器" in admin.get("/admin/processes/qingjia").get_data(as_text=True)

@@ -9,10 +9,10 @@ from sqlalchemy import select
 
 from engine import api
 from engine.runtime.wait_models import StartTimer
-from services import clock
 from services.audit.models import AuditEvent
 from services.db import db
 from services.org.roles import ANALYST, AUDITOR
+from tests.admin_console.helpers import add_failed_timer, assert_requeued
 from tests.admin_console.test_console import _post
 from tests.engine.incidents.conftest import QuotaExceeded, flaky, people  # noqa: F401
 from tests.engine.incidents.helpers import active_specs, start_and_fill
@@ -82,21 +82,16 @@ def test_terminate_from_the_page_ends_the_instance_in_error(admin: FlaskClient, 
 
 def test_a_failed_start_timer_is_listed_and_requeued(admin: FlaskClient, stuck) -> None:
     version_id = api.get_instance(stuck).version_id
-    row = StartTimer(
+    row = add_failed_timer(
+        StartTimer,
         process_key="incident_uncaught",
         version_id=version_id,
         task_spec="start",
         task_name="每日八点",
-        due_at=clock.now(),
-        status="failed",
-        attempts=3,
         last_error="定时启动的发起人“nobody”不存在或已停用",
     )
-    db.session.add(row)
-    db.session.commit()
     page = admin.get("/admin/incidents").get_data(as_text=True)
     assert "定时启动" in page and "每日八点" in page and "nobody" in page
     assert _post(admin, f"/admin/start-timers/{row.id}/retry", {}).status_code == 302
-    db.session.expire_all()
-    assert (row.status, row.attempts) == ("pending", 0)
+    assert_requeued(row)
     assert audited("start_timer.retry") == 1

@@ -18,6 +18,8 @@ from services.errors import ValidationFailed
 from tests.documents.docx_edit import edit_part, edit_style
 
 DOC = "word/document.xml"
+FOOTER = "word/footer1.xml"
+SETTINGS = "word/settings.xml"
 Mutation = Callable[[bytes], bytes]
 
 
@@ -26,17 +28,29 @@ def generated(kind: str) -> bytes:
     return redhead.render(sample_document(kind))
 
 
+def _in_part(part: str, old: str, new: str) -> Mutation:
+    return lambda docx: edit_part(docx, part, old, new)
+
+
 def _in_doc(old: str, new: str) -> Mutation:
-    return lambda docx: edit_part(docx, DOC, old, new)
+    return _in_part(DOC, old, new)
 
 
 def _in_style(style_id: str, old: str, new: str) -> Mutation:
     return lambda docx: edit_style(docx, style_id, old, new)
 
 
+def _east_asia_font(style_id: str, old: str, new: str) -> Mutation:
+    return _in_style(style_id, f'w:eastAsia="{old}"', f'w:eastAsia="{new}"')
+
+
+def _font_size(style_id: str, old_half_points: int, new_half_points: int) -> Mutation:
+    return _in_style(style_id, f'w:sz w:val="{old_half_points}"', f'w:sz w:val="{new_half_points}"')
+
+
 def _append_paragraph(text: str) -> Mutation:
     paragraph = f'<w:p><w:r><w:t xml:space="preserve">{text}</w:t></w:r></w:p><w:sectPr'
-    return lambda docx: edit_part(docx, DOC, "<w:sectPr", paragraph)
+    return _in_doc("<w:sectPr", paragraph)
 
 
 MUTATIONS: list[tuple[str, str, Mutation, str]] = [
@@ -48,12 +62,7 @@ MUTATIONS: list[tuple[str, str, Mutation, str]] = [
     ("di", "通知", _in_doc("〔2025〕7号", "〔2025〕第7号"), "number.format"),
     ("no-signer", "请示", _in_doc("签发人：", ""), "signer.required"),
     ("signer-font", "报告", _in_style("OAKaiChar", "楷体_GB2312", "仿宋_GB2312"), "signer.font"),
-    (
-        "copy-to-size",
-        "通知",
-        _in_style("OACopyTo", 'w:sz w:val="28"', 'w:sz w:val="32"'),
-        "copyto.font",
-    ),
+    ("copy-to-size", "通知", _font_size("OACopyTo", 28, 32), "copyto.font"),
     ("copy-to-period", "通知", _in_doc("市政协办公室。", "市政协办公室"), "copyto.period"),
     ("black-mark", "通知", _in_style("OAIssuerMark", "FF0000", "000000"), "mark.color"),
     ("black-letter-mark", "函", _in_style("OAIssuerMark", "FF0000", "000000"), "mark.color"),
@@ -61,43 +70,18 @@ MUTATIONS: list[tuple[str, str, Mutation, str]] = [
     ("zhutici", "通知", _append_paragraph("主题词：防汛　通知"), "zhutici"),
     ("skipped-heading", "通知", _in_doc("（一）压实", "1.压实"), "heading.order"),
     ("body-font", "通知", _in_style("OABody", "仿宋_GB2312", "宋体"), "body.font"),
-    (
-        "heading1-font",
-        "通知",
-        _in_style("OAHeading1", 'w:eastAsia="黑体"', 'w:eastAsia="宋体"'),
-        "body.font",
-    ),
-    ("body-size", "通知", _in_style("OABody", 'w:sz w:val="32"', 'w:sz w:val="28"'), "body.size"),
+    ("heading1-font", "通知", _east_asia_font("OAHeading1", "黑体", "宋体"), "body.font"),
+    ("body-size", "通知", _font_size("OABody", 32, 28), "body.size"),
     ("title-font", "通知", _in_style("OATitle", "方正小标宋简体", "黑体"), "title.font"),
     ("recipient-colon", "通知", _in_doc("市政府各部门：", "市政府各部门"), "recipients.colon"),
     ("date-leading-zero", "通知", _in_doc(">2025年6月3日<", ">2025年06月03日<"), "date.format"),
     ("date-chinese", "决定", _in_doc(">2025年6月3日<", ">二〇二五年六月三日<"), "date.format"),
     ("no-red-line", "通知", _in_style("OARedLine", "FF0000", "000000"), "redline.missing"),
-    (
-        "urgency-font",
-        "通知",
-        _in_style("OAUrgency", 'w:eastAsia="黑体"', 'w:eastAsia="仿宋"'),
-        "urgency.font",
-    ),
-    (
-        "minutes-label",
-        "纪要",
-        _in_style("OAHeiChar", 'w:eastAsia="黑体"', 'w:eastAsia="仿宋"'),
-        "minutes.labels",
-    ),
-    (
-        "odd-even-off",
-        "通知",
-        lambda d: edit_part(d, "word/settings.xml", "<w:evenAndOddHeaders/>", ""),
-        "pagenum.evenodd",
-    ),
-    ("page-dash", "通知", lambda d: edit_part(d, "word/footer1.xml", "— ", "- "), "pagenum.format"),
-    (
-        "no-page-field",
-        "通知",
-        lambda d: edit_part(d, "word/footer1.xml", " PAGE ", " DATE "),
-        "pagenum.missing",
-    ),
+    ("urgency-font", "通知", _east_asia_font("OAUrgency", "黑体", "仿宋"), "urgency.font"),
+    ("minutes-label", "纪要", _east_asia_font("OAHeiChar", "黑体", "仿宋"), "minutes.labels"),
+    ("odd-even-off", "通知", _in_part(SETTINGS, "<w:evenAndOddHeaders/>", ""), "pagenum.evenodd"),
+    ("page-dash", "通知", _in_part(FOOTER, "— ", "- "), "pagenum.format"),
+    ("no-page-field", "通知", _in_part(FOOTER, " PAGE ", " DATE "), "pagenum.missing"),
     (
         "attachment-punct",
         "通知",

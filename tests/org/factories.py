@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 
 from services.db import db
-from services.org import directory
+from services.org import admin, directory
 from services.org.models import Department, Unit, User, UserRole
 
 _serial = itertools.count(1)
@@ -24,20 +24,17 @@ def make_unit(
     short_name: str | None = None,
     sort_order: int = 0,
 ) -> Unit:
-    """A unit (单位); the code defaults to a fresh ``u<n>``."""
+    """A unit (单位), added through the directory service; the code defaults to a fresh ``u<n>``."""
     directory.ensure_reference_data()
-    unit = Unit(
-        code=code or f"u{next(_serial)}",
-        name=name,
-        short_name=short_name or name,
-        kind=kind,
-        parent=parent,
+    parent_id = parent.id if parent is not None else None
+    return admin.create_unit(
+        code or f"u{next(_serial)}",
+        name,
+        short_name,
+        kind,
+        parent_id=parent_id,
         sort_order=sort_order,
-        active=True,
     )
-    db.session.add(unit)
-    db.session.flush()
-    return unit
 
 
 def make_department(

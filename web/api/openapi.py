@@ -14,7 +14,16 @@ from web.api import bp
 from web.api.openapi_circulation import CIRCULATION_PATHS
 from web.api.openapi_intake import INTAKE_PATHS
 from web.api.openapi_operations import ADMIN_PATHS, DELEGATION_PATHS, OPERATION_PATHS
-from web.api.openapi_parts import body, errors, json_content, op, path_id, query
+from web.api.openapi_parts import (
+    body,
+    errors,
+    json_body,
+    json_content,
+    op,
+    path_id,
+    query,
+    replies,
+)
 from web.api.openapi_schemas import (
     ANY_OBJECT,
     NULLABLE_INT,
@@ -25,11 +34,19 @@ from web.api.openapi_schemas import (
     ref,
 )
 
+NON_EMPTY = {"type": "string", "minLength": 1}
+POSITIVE = {"type": "integer", "minimum": 1}
+PROCESS_KEY = {"name": "key", "in": "path", "required": True, "schema": TEXT}
+LIMIT = query("limit", {"type": "integer", "minimum": 1, "maximum": 50}, "最多条数")
+MESSAGE_QUEUED = obj(
+    {"name": TEXT, "accepted": {"type": "boolean"}, "id": NULLABLE_INT}, ("name", "accepted")
+)
+
 AUTH_PATHS: dict[str, Any] = {
     "/auth/token": {
         "post": op(
             "用户名密码换取访问令牌与刷新令牌（与网页登录同样的锁定与审计）",
-            {"200": json_content(ref("TokenPair"), "令牌"), **errors(401, 403, 422)},
+            replies(ref("TokenPair"), "令牌", 401, 403, 422),
             requestBody=body(ref("Credentials")),
             security=[],
         )
@@ -37,21 +54,16 @@ AUTH_PATHS: dict[str, Any] = {
     "/auth/refresh": {
         "post": op(
             "用刷新令牌换取新的一对令牌（刷新令牌只能使用一次）",
-            {"200": json_content(ref("TokenPair"), "新令牌"), **errors(401, 403, 422)},
-            requestBody=body(
-                obj({"refresh_token": {"type": "string", "minLength": 1}}, ("refresh_token",))
-            ),
+            replies(ref("TokenPair"), "新令牌", 401, 403, 422),
+            requestBody=json_body({"refresh_token": NON_EMPTY}, ("refresh_token",)),
             security=[],
         )
     },
     "/auth/revoke": {
         "post": op(
             "吊销令牌所属的整次登录（访问令牌与刷新令牌）",
-            {
-                "200": json_content(obj({"revoked": {"type": "integer"}}, ("revoked",)), "已吊销"),
-                **errors(401, 422),
-            },
-            requestBody=body(obj({"token": {"type": "string", "minLength": 1}}, ("token",))),
+            replies(obj({"revoked": {"type": "integer"}}, ("revoked",)), "已吊销", 401, 422),
+            requestBody=json_body({"token": NON_EMPTY}, ("token",)),
             security=[],
         )
     },
@@ -61,16 +73,13 @@ DEFINITION_PATHS: dict[str, Any] = {
     "/process-definitions": {
         "get": op(
             "已部署的流程及其最新版本",
-            {
-                "200": json_content({"type": "array", "items": ref("Definition")}, "流程列表"),
-                **errors(401),
-            },
+            replies({"type": "array", "items": ref("Definition")}, "流程列表", 401),
         ),
         "post": op(
             "上传 BPMN/DMN 文件部署新版本（系统管理员或流程设计员）",
             {
-                "201": json_content(
-                    {"type": "array", "items": ref("Deployed")}, "已部署的流程与版本"
+                **replies(
+                    {"type": "array", "items": ref("Deployed")}, "已部署的流程与版本", status=201
                 ),
                 "422": json_content(ref("DeployProblems"), "文件未通过部署校验，逐条列出问题"),
                 **errors(401, 403),
@@ -97,22 +106,19 @@ DEFINITION_PATHS: dict[str, Any] = {
     "/process-definitions/{key}/diff": {
         "get": op(
             "两个版本之间新增、删除、修改的节点（系统管理员或流程设计员）",
-            {"200": json_content(ANY_OBJECT, "差异"), **errors(401, 403, 404, 422)},
+            replies(ANY_OBJECT, "差异", 401, 403, 404, 422),
             parameters=[
-                {"name": "key", "in": "path", "required": True, "schema": TEXT},
-                query("from", {"type": "integer", "minimum": 1}, "旧版本号"),
-                query("to", {"type": "integer", "minimum": 1}, "新版本号"),
+                PROCESS_KEY,
+                query("from", POSITIVE, "旧版本号"),
+                query("to", POSITIVE, "新版本号"),
             ],
         )
     },
     "/process-definitions/{key}/versions": {
         "get": op(
             "某流程的全部版本（从旧到新）",
-            {
-                "200": json_content({"type": "array", "items": ref("Version")}, "版本列表"),
-                **errors(401, 404),
-            },
-            parameters=[{"name": "key", "in": "path", "required": True, "schema": TEXT}],
+            replies({"type": "array", "items": ref("Version")}, "版本列表", 401, 404),
+            parameters=[PROCESS_KEY],
         )
     },
 }
@@ -121,33 +127,24 @@ INSTANCE_PATHS: dict[str, Any] = {
     "/process-instances": {
         "post": op(
             "发起流程（最新版本；由消息、定时器启动或只供调用的流程不能手工发起：403）",
-            {
-                "201": json_content(ref("Instance"), "新实例及其当前任务"),
-                **errors(401, 403, 404, 422),
-            },
-            requestBody=body(
-                obj(
-                    {
-                        "process_key": {"type": "string", "minLength": 1},
-                        "data": ANY_OBJECT,
-                        "business_key": NULLABLE_TEXT,
-                    },
-                    ("process_key",),
-                )
+            replies(ref("Instance"), "新实例及其当前任务", 401, 403, 404, 422, status=201),
+            requestBody=json_body(
+                {"process_key": NON_EMPTY, "data": ANY_OBJECT, "business_key": NULLABLE_TEXT},
+                ("process_key",),
             ),
         )
     },
     "/process-instances/{instance_id}": {
         "get": op(
             "流程实例状态与当前任务（发起人、参与人、系统管理员可见）",
-            {"200": json_content(ref("Instance"), "实例"), **errors(401, 403)},
+            replies(ref("Instance"), "实例", 401, 403),
             parameters=[path_id("instance_id", "实例编号")],
         )
     },
     "/process-instances/{instance_id}/events": {
         "get": op(
             "流程实例的历史事件与哈希链校验结果",
-            {"200": json_content(ref("Events"), "历史"), **errors(401, 403)},
+            replies(ref("Events"), "历史", 401, 403),
             parameters=[path_id("instance_id", "实例编号")],
         )
     },
@@ -157,16 +154,16 @@ TASK_PATHS: dict[str, Any] = {
     "/tasks": {
         "get": op(
             "我的任务（待办、可签收、已办、超期）",
-            {"200": json_content(ref("TaskPage"), "一页任务"), **errors(401, 422)},
+            replies(ref("TaskPage"), "一页任务", 401, 422),
             parameters=[
                 query("scope", {"enum": ["mine"]}, "范围：目前只有 mine"),
                 query("box", {"enum": ["todo", "claimable", "done", "overdue"]}, "分类"),
                 query("process_key", TEXT, "流程标识"),
                 query("urgency", TEXT, "紧急程度"),
                 query("keyword", TEXT, "标题关键字"),
-                query("unit_id", {"type": "integer", "minimum": 1}, "流程所属单位"),
+                query("unit_id", POSITIVE, "流程所属单位"),
                 query("sort", {"enum": ["due", "created", "priority"]}, "排序"),
-                query("page", {"type": "integer", "minimum": 1}, "页码"),
+                query("page", POSITIVE, "页码"),
                 query("per_page", {"type": "integer", "minimum": 1, "maximum": 200}, "每页条数"),
             ],
         )
@@ -174,26 +171,23 @@ TASK_PATHS: dict[str, Any] = {
     "/tasks/{task_id}": {
         "get": op(
             "任务详情及其表单（JSON Schema 与界面提示）",
-            {"200": json_content(ref("TaskWithForm"), "任务"), **errors(401, 403)},
+            replies(ref("TaskWithForm"), "任务", 401, 403),
             parameters=[path_id("task_id", "任务编号")],
         )
     },
     "/tasks/{task_id}/claim": {
         "post": op(
             "签收组任务",
-            {"200": json_content(ref("Task"), "已签收的任务"), **errors(401, 403, 409)},
+            replies(ref("Task"), "已签收的任务", 401, 403, 409),
             parameters=[path_id("task_id", "任务编号")],
         )
     },
     "/tasks/{task_id}/complete": {
         "post": op(
             "提交任务（表单数据在服务端按表单的 JSON Schema 校验）",
-            {
-                "200": json_content(ref("Instance"), "实例及其新的当前任务"),
-                **errors(401, 403, 409, 422),
-            },
+            replies(ref("Instance"), "实例及其新的当前任务", 401, 403, 409, 422),
             parameters=[path_id("task_id", "任务编号")],
-            requestBody=body(obj({"data": ANY_OBJECT, "expected_revision": NULLABLE_INT})),
+            requestBody=json_body({"data": ANY_OBJECT, "expected_revision": NULLABLE_INT}),
         )
     },
 }
@@ -202,28 +196,15 @@ ORG_PATHS: dict[str, Any] = {
     "/org/users": {
         "get": op(
             "按姓名或登录名查找用户",
-            {
-                "200": json_content({"type": "array", "items": ref("User")}, "用户"),
-                **errors(401, 404, 422),
-            },
-            parameters=[
-                query("q", TEXT, "关键字"),
-                query("unit_id", {"type": "integer", "minimum": 1}, "限定单位"),
-                query("limit", {"type": "integer", "minimum": 1, "maximum": 50}, "最多条数"),
-            ],
+            replies({"type": "array", "items": ref("User")}, "用户", 401, 404, 422),
+            parameters=[query("q", TEXT, "关键字"), query("unit_id", POSITIVE, "限定单位"), LIMIT],
         )
     },
     "/org/units": {
         "get": op(
             "按名称、简称或代码查找单位",
-            {
-                "200": json_content({"type": "array", "items": ref("Unit")}, "单位"),
-                **errors(401, 422),
-            },
-            parameters=[
-                query("q", TEXT, "关键字"),
-                query("limit", {"type": "integer", "minimum": 1, "maximum": 50}, "最多条数"),
-            ],
+            replies({"type": "array", "items": ref("Unit")}, "单位", 401, 422),
+            parameters=[query("q", TEXT, "关键字"), LIMIT],
         )
     },
 }
@@ -233,25 +214,12 @@ MESSAGE_PATHS: dict[str, Any] = {
         "post": op(
             "向等待中的流程实例发送消息（系统管理员）",
             {
-                "202": json_content(
-                    obj(
-                        {"name": TEXT, "accepted": {"type": "boolean"}, "id": NULLABLE_INT},
-                        ("name", "accepted"),
-                    ),
-                    "消息已排队",
-                ),
+                **replies(MESSAGE_QUEUED, "消息已排队", status=202),
                 "501": json_content(ref("Error"), "引擎暂不支持"),
                 **errors(401, 403, 422),
             },
-            requestBody=body(
-                obj(
-                    {
-                        "name": {"type": "string", "minLength": 1},
-                        "correlation": ANY_OBJECT,
-                        "payload": ANY_OBJECT,
-                    },
-                    ("name",),
-                )
+            requestBody=json_body(
+                {"name": NON_EMPTY, "correlation": ANY_OBJECT, "payload": ANY_OBJECT}, ("name",)
             ),
         )
     },

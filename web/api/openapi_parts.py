@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from web.api.openapi_schemas import ref
+from web.api.openapi_schemas import obj, ref
 
 JSON = "application/json"
 ERROR_TEXT = {
@@ -26,6 +26,18 @@ def errors(*codes: int) -> dict[str, Any]:
 
 def body(schema: dict[str, Any]) -> dict[str, Any]:
     return {"required": True, "content": {JSON: {"schema": schema}}}
+
+
+def replies(
+    schema: dict[str, Any], description: str, *error_codes: int, status: int = 200
+) -> dict[str, Any]:
+    """The responses of an operation: ``status`` answering ``schema``, then the usual errors."""
+    return {str(status): json_content(schema, description), **errors(*error_codes)}
+
+
+def json_body(properties: dict[str, Any], required: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A required JSON request body: an object with ``properties``."""
+    return body(obj(properties, required))
 
 
 def op(summary: str, responses: dict[str, Any], **extra: Any) -> dict[str, Any]:

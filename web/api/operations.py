@@ -14,7 +14,7 @@ from web.api import bp, serialize
 from web.api.access import visible_task
 from web.api.instances import instance_json
 from web.api.payload import optional_int, optional_text, required_text
-from web.api.tasks import committed, task_body
+from web.api.tasks import act_on_task, committed
 
 POSITIONS = ("before", "after")
 
@@ -26,6 +26,13 @@ def _user_id(body: dict[str, Any], name: str) -> int:
     return value
 
 
+def _position(body: dict[str, Any], name: str) -> str:
+    position = optional_text(body, name, 10) or "before"
+    if position not in POSITIONS:
+        raise ValidationFailed("加签方式有误", errors={name: "应为 before 或 after"})
+    return position
+
+
 @bp.get("/tasks/<int(max=2147483647):task_id>/return-targets")
 def return_targets(task_id: int) -> Response:
     visible_task(task_id, g.user)
@@ -34,40 +41,22 @@ def return_targets(task_id: int) -> Response:
 
 @bp.post("/tasks/<int(max=2147483647):task_id>/send-back")
 def send_back(task_id: int) -> Response:
-    body = task_body(task_id)
-    instance = api.send_back(
-        task_id,
-        actor_id=g.user.id,
-        target_task_spec=required_text(body, "target_task_spec"),
-        reason=required_text(body, "reason"),
+    instance = act_on_task(
+        task_id, api.send_back, target_task_spec=required_text, reason=required_text
     )
     return committed(instance_json(instance))
 
 
 @bp.post("/tasks/<int(max=2147483647):task_id>/reassign")
 def reassign(task_id: int) -> Response:
-    body = task_body(task_id)
-    task = api.reassign_task(
-        task_id,
-        actor_id=g.user.id,
-        to_user_id=_user_id(body, "to_user_id"),
-        reason=required_text(body, "reason"),
-    )
+    task = act_on_task(task_id, api.reassign_task, to_user_id=_user_id, reason=required_text)
     return committed(serialize.task(task))
 
 
 @bp.post("/tasks/<int(max=2147483647):task_id>/add-signer")
 def add_signer(task_id: int) -> Response:
-    body = task_body(task_id)
-    position = optional_text(body, "position", 10) or "before"
-    if position not in POSITIONS:
-        raise ValidationFailed("加签方式有误", errors={"position": "应为 before 或 after"})
-    task = api.add_signer(
-        task_id,
-        actor_id=g.user.id,
-        user_id=_user_id(body, "user_id"),
-        position=position,
-        reason=required_text(body, "reason"),
+    task = act_on_task(
+        task_id, api.add_signer, position=_position, user_id=_user_id, reason=required_text
     )
     return committed(serialize.task(task))
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from flask import Response, g, jsonify, request
 
@@ -16,11 +17,20 @@ from web.api.access import visible_task
 from web.api.instances import instance_json
 from web.api.payload import json_body, optional_int, optional_object, query_int, query_text
 
+T = TypeVar("T")
+FieldReader = Callable[[dict[str, Any], str], Any]
 
-def task_body(task_id: int) -> dict[str, Any]:
-    """The JSON body of a request acting on the task, once the caller may see the task."""
+
+def act_on_task(task_id: int, action: Callable[..., T], **fields: FieldReader) -> T:
+    """Call ``action(task_id, actor_id=<caller>, **values)`` once the caller may see the task.
+
+    Each value is read from the JSON body by its reader, in the order given, so the first bad
+    field is the one reported.
+    """
     visible_task(task_id, g.user)
-    return json_body()
+    body = json_body()
+    values = {name: read(body, name) for name, read in fields.items()}
+    return action(task_id, actor_id=g.user.id, **values)
 
 
 def committed(payload: Any) -> Response:
@@ -64,11 +74,7 @@ def claim_task(task_id: int) -> Response:
 
 @bp.post("/tasks/<int(max=2147483647):task_id>/complete")
 def complete_task(task_id: int) -> Response:
-    body = task_body(task_id)
-    instance = api.complete_task(
-        task_id,
-        actor_id=g.user.id,
-        data=optional_object(body, "data"),
-        expected_revision=optional_int(body, "expected_revision"),
+    instance = act_on_task(
+        task_id, api.complete_task, data=optional_object, expected_revision=optional_int
     )
     return committed(instance_json(instance))

@@ -12,17 +12,13 @@ from engine.definitions import repository
 from engine.runtime.models import HumanTask
 from services.db import db
 from tests.engine.runtime.helpers import active_rows
+from tests.support.bpmn_text import one_step_process
 
 BPMN_DIR = Path(__file__).parent / "bpmn"
 SUBJECT = "关于加强防汛工作的通知"
 
-COUNTERSIGN_TEMPLATE = """<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
-    xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core"
-    id="Definitions_{key}" targetNamespace="http://zhengwu-oa/tests">
-  <bpmn:process id="{key}" name="会签规则测试" isExecutable="true">
-    <bpmn:startEvent id="start" name="开始"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
-    <bpmn:userTask id="countersign" name="会签">
+# The 会签 step of the generated processes: one task per signer, votes collected.
+COUNTERSIGN_STEP = """<bpmn:userTask id="countersign" name="会签">
       <bpmn:extensionElements>
         <spiffworkflow:properties>
           <spiffworkflow:property name="assignee" value="data:signer" />
@@ -36,17 +32,7 @@ COUNTERSIGN_TEMPLATE = """<?xml version="1.0" encoding="UTF-8"?>
         <bpmn:outputDataItem id="approved" name="approved"/>
         {condition}
       </bpmn:multiInstanceLoopCharacteristics>
-    </bpmn:userTask>
-    <bpmn:userTask id="after" name="汇总">
-      <bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f3</bpmn:outgoing>
-    </bpmn:userTask>
-    <bpmn:endEvent id="finish" name="结束"><bpmn:incoming>f3</bpmn:incoming></bpmn:endEvent>
-    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="countersign"/>
-    <bpmn:sequenceFlow id="f2" sourceRef="countersign" targetRef="after"/>
-    <bpmn:sequenceFlow id="f3" sourceRef="after" targetRef="finish"/>
-  </bpmn:process>
-</bpmn:definitions>
-"""
+    </bpmn:userTask>"""
 
 # Completion rules as analysts write them (see engine/runtime/countersign.py).
 RULES = {
@@ -66,12 +52,14 @@ def deploy_countersign(rule: str, sequential: bool) -> str:
     """Deploy a 会签 process with the named completion rule; returns its key."""
     key = f"ops_cs_{rule}_{'seq' if sequential else 'par'}"
     condition = RULES[rule]
-    xml = COUNTERSIGN_TEMPLATE.format(
-        key=key,
+    step = COUNTERSIGN_STEP.format(
         sequential=str(sequential).lower(),
         condition=f"<bpmn:completionCondition>{condition}</bpmn:completionCondition>"
         if condition
         else "",
+    )
+    xml = one_step_process(
+        key, "会签规则测试", ("countersign", step), after_name="汇总", spiff_namespace=True
     )
     repository.deploy({f"{key}.bpmn": xml.encode()}, deployed_by=None, comment="会签")
     db.session.commit()

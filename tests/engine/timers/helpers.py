@@ -7,31 +7,23 @@ from collections.abc import Callable
 
 from flask import Flask
 
-from services.db import db
+from tests.support.concurrent_workers import run_workers
+
+NAMES = ("s1", "s2")
 
 
 def run_in_two_threads(app: Flask, job: Callable[..., int], *, limit: int = 2) -> dict[str, int]:
-    """Run ``job(limit=limit, worker_id=...)`` in two threads until idle; totals per worker."""
-    barrier = threading.Barrier(2)
-    done: dict[str, int] = {}
-    errors: list[BaseException] = []
+    """Run ``job(limit=limit, worker_id=...)`` in two threads until idle; totals per worker.
 
-    def worker(name: str) -> None:
-        try:
-            with app.app_context():
-                barrier.wait()
-                total = 0
-                while (count := job(limit=limit, worker_id=name)) > 0:
-                    total += count
-                done[name] = total
-                db.session.remove()
-        except BaseException as exc:  # reported by the main thread
-            errors.append(exc)
+    Both workers wait for each other before the first call, so they really compete.
+    """
+    together = threading.Barrier(len(NAMES), timeout=60)
 
-    threads = [threading.Thread(target=worker, args=(name,)) for name in ("s1", "s2")]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not errors, errors
-    return done
+    def until_idle(name: str) -> int:
+        together.wait()
+        total = 0
+        while (count := job(limit=limit, worker_id=name)) > 0:
+            total += count
+        return total
+
+    return dict(zip(NAMES, run_workers(app, until_idle, NAMES), strict=True))
