@@ -20,6 +20,7 @@ from sqlalchemy import ColumnElement, Select, and_, or_, select
 
 from services.db import db
 from services.errors import Forbidden, ValidationFailed
+from services.gongwen import query_filters as qf
 from services.gongwen.documents import BEIJING
 from services.gongwen.exchange import FORBIDDEN
 from services.gongwen.exchange_models import (
@@ -29,16 +30,6 @@ from services.gongwen.exchange_models import (
     IncomingRecord,
 )
 from services.gongwen.models import GongwenDocument
-from services.gongwen.query_filters import (
-    Choice,
-    Page,
-    check_choices,
-    contains,
-    day_start,
-    ordering,
-    paged,
-    rank,
-)
 from services.gongwen.receipt_classes import class_label, receipt_key, serial_patterns
 from services.gongwen.register import Table
 
@@ -52,7 +43,7 @@ REGISTER_HEADERS = (
 )  # fmt: skip
 REGISTER_WIDTHS = (6, 16, 12, 24, 22, 44, 8, 8, 6, 12, 8, 8)
 # One page of 收文 (kept under its old name for the pages).
-IncomingPage = Page[IncomingRecord]
+IncomingPage = qf.Page[IncomingRecord]
 __all__ = ["IncomingPage", "receipt_key"]  # used by the pages and the tests
 
 
@@ -91,16 +82,14 @@ def check_filters(filters: IncomingFilters) -> None:
     errors: dict[str, str] = {}
     if filters.serial is not None and not 1 <= filters.serial <= 999999:
         errors["serial"] = "流水号应为正整数"
-    first, last = filters.received_from, filters.received_to
-    if first and last and first > last:
-        errors["received_to"] = "结束日期不能早于开始日期"
-    choices: list[Choice] = [
+    qf.check_range("received_to", filters.received_from, filters.received_to, errors)
+    choices: list[qf.Choice] = [
         ("category", filters.category, CATEGORIES, "类别不正确"),
         ("receipt_class", filters.receipt_class, RECEIPT_CLASSES, "收文类别不正确"),
         ("status", filters.status, STATUSES, "状态不正确"),
         ("sort", filters.sort, SORTS, "不支持的排序方式"),
     ]
-    check_choices(choices, "查询条件有误", errors)
+    qf.check_choices(choices, "查询条件有误", errors)
 
 
 # ---------------------------------------------------------------- data scope
@@ -141,16 +130,10 @@ def visible_incoming(record_id: int, scope: IncomingScope) -> IncomingRecord:
 
 def _received_between(first: date | None, last: date | None) -> ColumnElement[bool]:
     """收文日期 within [first, last]; unregistered 收文 count by their delivery date."""
-    record = IncomingRecord
-    registered: list[ColumnElement[bool]] = [record.received_date.is_not(None)]
-    delivered: list[ColumnElement[bool]] = [record.received_date.is_(None)]
-    if first is not None:
-        registered.append(record.received_date >= first)
-        delivered.append(record.delivered_at >= day_start(first))
-    if last is not None:
-        registered.append(record.received_date <= last)
-        delivered.append(record.delivered_at < day_start(last + timedelta(days=1)))
-    return or_(and_(*registered), and_(*delivered))
+    received = IncomingRecord.received_date
+    registered = and_(received.is_not(None), *qf.within_dates(received, first, last))
+    delivered = and_(received.is_(None), *qf.within_days(IncomingRecord.delivered_at, first, last))
+    return or_(registered, delivered)
 
 
 def _conditions(filters: IncomingFilters) -> list[ColumnElement[bool]]:
@@ -164,19 +147,16 @@ def _conditions(filters: IncomingFilters) -> list[ColumnElement[bool]]:
         (filters.title, doc.title),
         (filters.from_unit, record.from_unit),
     )
-    found += [contains(column, text.strip()) for text, column in texts if text and text.strip()]
-    if filters.keyword and filters.keyword.strip():
-        word = filters.keyword.strip()
-        found.append(or_(contains(doc.title, word), contains(record.from_unit, word)))
+    found += [qf.contains(column, text.strip()) for text, column in texts if text and text.strip()]
+    found += qf.keyword_in(filters.keyword, doc.title, record.from_unit)
     if filters.serial is not None:
         found.append(or_(*(record.receipt_number.like(p) for p in serial_patterns(filters.serial))))
-    if filters.category:
-        found.append(record.category == filters.category)
-    if filters.receipt_class:
-        found.append(record.receipt_class == filters.receipt_class)
-    if filters.status:
-        found.append(record.status == filters.status)
-    return found
+    chosen = (
+        (record.category, filters.category),
+        (record.receipt_class, filters.receipt_class),
+        (record.status, filters.status),
+    )
+    return found + qf.equal_to(chosen)
 
 
 def _sort_column(sort: str) -> Any:
@@ -186,9 +166,9 @@ def _sort_column(sort: str) -> Any:
         "received": record.received_date,
         "from_unit": record.from_unit,
         "title": GongwenDocument.title,
-        "category": rank(record.category, {c: i for i, c in enumerate(CATEGORIES)}),
-        "receipt_class": rank(record.receipt_class, {c: i for i, c in enumerate(RECEIPT_CLASSES)}),
-        "status": rank(record.status, {s: i for i, s in enumerate(STATUSES)}),
+        "category": qf.rank(record.category, CATEGORIES),
+        "receipt_class": qf.rank(record.receipt_class, RECEIPT_CLASSES),
+        "status": qf.rank(record.status, STATUSES),
         "deadline": record.deadline,
     }
     return columns.get(sort, record.id)
@@ -196,13 +176,10 @@ def _sort_column(sort: str) -> Any:
 
 def incoming_select(scope: IncomingScope, filters: IncomingFilters) -> Select[Any]:
     """The scope's 收文 matching ``filters`` in the filters' order (newest id breaks ties)."""
-    order = ordering(_sort_column(filters.sort), IncomingRecord.id, descending=filters.descending)
-    return (
-        select(IncomingRecord)
-        .join(GongwenDocument, GongwenDocument.id == IncomingRecord.document_id)
-        .where(_in_scope(scope), *_conditions(filters))
-        .order_by(*order)
-    )
+    record, column = IncomingRecord, _sort_column(filters.sort)
+    conditions = (_in_scope(scope), *_conditions(filters))
+    stmt = qf.sorted_select(record, conditions, column, record.id, descending=filters.descending)
+    return stmt.join(GongwenDocument, GongwenDocument.id == record.document_id)
 
 
 def list_incoming(
@@ -210,7 +187,7 @@ def list_incoming(
 ) -> IncomingPage:
     """A page of the 收文查询."""
     check_filters(filters)
-    return paged(incoming_select(scope, filters), page, per_page)
+    return qf.paged(incoming_select(scope, filters), page, per_page)
 
 
 # ---------------------------------------------------------------- 收文登记本

@@ -8,24 +8,20 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, or_, select, true
+from sqlalchemy import ColumnElement, Select
 
-from services.db import db
-from services.errors import Forbidden
 from services.gongwen import queries
+from services.gongwen import query_filters as qf
 from services.gongwen.models import URGENCY_LABELS, GongwenDocument
-from services.gongwen.query_filters import Page, check_choices, contains, day_start, paged, rank
 
 INTERNAL = "internal"
 FORBIDDEN = "您无权查看该签报。"
 # 签报 life cycle: 审批中 while in the process, 已批示 after the leader, 已归档 at the end.
 STATUSES = ("draft", "reviewing", "signed", "archived", "void")
 SORTS = ("drafted", "title", "urgency", "status", "updated")
-_URGENCY_RANK = {key: rank for rank, key in enumerate(URGENCY_LABELS)}
-_STATUS_RANK = {status: rank for rank, status in enumerate(STATUSES)}
 
 
 @dataclass(frozen=True)
@@ -44,98 +40,64 @@ class QianbaoFilters:
 def check_filters(filters: QianbaoFilters) -> None:
     """ValidationFailed (Chinese, per field) for values outside the choices."""
     errors: dict[str, str] = {}
-    if filters.drafted_from and filters.drafted_to and filters.drafted_from > filters.drafted_to:
-        errors["drafted_to"] = "结束日期不能早于开始日期"
+    qf.check_range("drafted_to", filters.drafted_from, filters.drafted_to, errors)
     choices = [
         ("status", filters.status, STATUSES, "状态不正确"),
         ("urgency", filters.urgency, URGENCY_LABELS, "紧急程度不正确"),
         ("sort", filters.sort, SORTS, "不支持的排序方式"),
     ]
-    check_choices(choices, "筛选条件有误", errors)
+    qf.check_choices(choices, "筛选条件有误", errors)
 
 
 def unit_instance_ids(unit_id: int) -> list[int]:
     """The engine instances handling the unit's 签报, for the participation lookup."""
-    stmt = select(GongwenDocument.instance_id).where(
-        GongwenDocument.unit_id == unit_id,
-        GongwenDocument.direction == INTERNAL,
-        GongwenDocument.instance_id.is_not(None),
-    )
-    return [i for i in db.session.scalars(stmt) if i is not None]
+    return queries.unit_instance_ids(unit_id, direction=INTERNAL)
 
 
 def _in_scope(scope: queries.Scope) -> ColumnElement[bool]:
-    if scope.everywhere:
-        return true()
-    doc = GongwenDocument
-    units = queries.units_condition(doc.unit_id, scope.unit_id, scope.below)
-    if scope.whole_unit:
-        return units
-    taken_part = [doc.drafter_id == scope.user_id, doc.signer_id == scope.user_id]
-    if scope.instance_ids:
-        taken_part.append(doc.instance_id.in_(sorted(scope.instance_ids)))
-    if scope.department_id is not None:
-        taken_part.append(doc.drafting_department_id == scope.department_id)
-    return and_(units, or_(*taken_part))
+    # Authors of 正文 versions do not take part in a 签报 by that alone.
+    return queries.in_scope(scope, authors=False)
 
 
 def _conditions(filters: QianbaoFilters) -> list[ColumnElement[bool]]:
     doc = GongwenDocument
-    found: list[ColumnElement[bool]] = []
-    if filters.status:
-        found.append(doc.status == filters.status)
-    if filters.urgency:
-        found.append(doc.urgency == filters.urgency)
-    if filters.keyword and filters.keyword.strip():
-        text = filters.keyword.strip()
-        found.append(or_(contains(doc.title, text), contains(doc.keywords, text)))
-    if filters.drafted_from:
-        found.append(doc.created_at >= day_start(filters.drafted_from))
-    if filters.drafted_to:
-        found.append(doc.created_at < day_start(filters.drafted_to + timedelta(days=1)))
+    found = qf.equal_to(((doc.status, filters.status), (doc.urgency, filters.urgency)))
+    found += qf.keyword_in(filters.keyword, doc.title, doc.keywords)
+    found += qf.within_days(doc.created_at, filters.drafted_from, filters.drafted_to)
     return found
 
 
-def _order(filters: QianbaoFilters) -> list[Any]:
+def _sort_column(sort: str) -> Any:
     doc = GongwenDocument
     columns = {
         "drafted": doc.created_at,
         "updated": doc.updated_at,
         "title": doc.title,
-        "urgency": rank(doc.urgency, _URGENCY_RANK),
-        "status": rank(doc.status, _STATUS_RANK),
+        "urgency": qf.rank(doc.urgency, URGENCY_LABELS),
+        "status": qf.rank(doc.status, STATUSES),
     }
-    column = columns[filters.sort]
-    tie = doc.id.desc() if filters.descending else doc.id.asc()
-    return [column.desc() if filters.descending else column.asc(), tie]
+    return columns[sort]
 
 
 def qianbao_select(scope: queries.Scope, filters: QianbaoFilters) -> Select[Any]:
-    """The scope's 签报 matching ``filters``, in the filters' order."""
-    return (
-        select(GongwenDocument)
-        .where(GongwenDocument.direction == INTERNAL, _in_scope(scope), *_conditions(filters))
-        .order_by(*_order(filters))
-    )
+    """The scope's 签报 matching ``filters``, in the filters' order (newest id breaks ties)."""
+    doc = GongwenDocument
+    conditions = (doc.direction == INTERNAL, _in_scope(scope), *_conditions(filters))
+    column = _sort_column(filters.sort)
+    return qf.sorted_select(doc, conditions, column, doc.id, descending=filters.descending)
 
 
 def list_qianbao(
     scope: queries.Scope, filters: QianbaoFilters, *, page: int = 1, per_page: int = 20
-) -> Page[GongwenDocument]:
+) -> qf.Page[GongwenDocument]:
     """A page of the 签报 list."""
     check_filters(filters)
-    return paged(qianbao_select(scope, filters), page, per_page)
+    return qf.paged(qianbao_select(scope, filters), page, per_page)
 
 
 def visible_qianbao(document_id: int, scope: queries.Scope) -> GongwenDocument:
     """The 签报 if it is in ``scope``; the same Forbidden for unknown ids and other units'."""
-    stmt = select(GongwenDocument).where(
-        GongwenDocument.id == document_id, GongwenDocument.direction == INTERNAL, _in_scope(scope)
-    )
-    document = db.session.scalars(stmt).first()
-    if document is None:
-        raise Forbidden(FORBIDDEN, document_id=document_id)
-    return document
+    return queries.visible_of(document_id, INTERNAL, _in_scope(scope), FORBIDDEN)
 
 
 def drafter_names(documents: Collection[GongwenDocument]) -> dict[int, str]:

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, or_, select, true
 
 from services.db import db
 from services.errors import Forbidden, NotFound
+from services.gongwen import query_filters as qf
 from services.gongwen.models import (
     DOC_TYPES,
     IMPORTANCE_LEVELS,
@@ -26,16 +27,6 @@ from services.gongwen.models import (
     BodyVersion,
     DocumentFile,
     GongwenDocument,
-)
-from services.gongwen.query_filters import (
-    Choice,
-    Page,
-    check_choices,
-    contains,
-    day_start,
-    ordering,
-    paged,
-    rank,
 )
 from services.org.models import User
 from services.org.roles import REGISTRAR
@@ -55,11 +46,6 @@ SQL_SORTS = (
 )
 ENGINE_SORTS = ("step", "holder", "waiting")
 NO_SECRECY = "none"  # filter value for ordinary (非密) documents, whose stored secrecy is ""
-
-_SECRECY_RANK = {level: rank for rank, level in enumerate(SECRECY_LEVELS)}
-_URGENCY_RANK = {key: rank for rank, key in enumerate(URGENCY_LABELS)}
-_IMPORTANCE_RANK = {key: rank for rank, key in enumerate(IMPORTANCE_LEVELS)}
-_STATUS_RANK = {status: rank for rank, status in enumerate(STATUSES)}
 
 
 @dataclass(frozen=True)
@@ -98,13 +84,13 @@ class OutgoingFilters:
 
 
 # One page of 发文 (kept under its old name for the pages).
-DocumentPage = Page[GongwenDocument]
+DocumentPage = qf.Page[GongwenDocument]
 
 
 def check_filters(filters: OutgoingFilters) -> None:
     """Raise :class:`ValidationFailed` (Chinese, per field) for values outside the choices."""
     secrecy = (NO_SECRECY, *SECRECY_LEVELS[1:])
-    choices: list[Choice] = [
+    choices: list[qf.Choice] = [
         ("doc_type", filters.doc_type, DOC_TYPES, "不支持的文种"),
         ("status", filters.status, STATUSES, "状态不正确"),
         ("secrecy", filters.secrecy, secrecy, "密级不正确"),
@@ -112,7 +98,7 @@ def check_filters(filters: OutgoingFilters) -> None:
         ("urgency", filters.urgency, URGENCY_LABELS, "紧急程度不正确"),
         ("sort", filters.sort, (*SQL_SORTS, *ENGINE_SORTS), "不支持的排序方式"),
     ]
-    check_choices(choices, "筛选条件有误", {})
+    qf.check_choices(choices, "筛选条件有误", {})
 
 
 # ---------------------------------------------------------------- data scope
@@ -136,27 +122,27 @@ def department_scope(user: User) -> int | None:
     return None
 
 
-def unit_instance_ids(unit_id: int) -> list[int]:
-    """The engine instances handling the unit's 发文, for the caller's participation lookup."""
+def unit_instance_ids(unit_id: int, direction: str = "out") -> list[int]:
+    """The engine instances handling the unit's 发文 (or documents of another ``direction``,
+    such as 签报), for the caller's participation lookup."""
     stmt = select(GongwenDocument.instance_id).where(
         GongwenDocument.unit_id == unit_id,
-        GongwenDocument.direction == "out",
+        GongwenDocument.direction == direction,
         GongwenDocument.instance_id.is_not(None),
     )
     return [i for i in db.session.scalars(stmt) if i is not None]
 
 
-def _participant(scope: Scope) -> ColumnElement[bool]:
-    authored = select(BodyVersion.document_id).where(BodyVersion.author_id == scope.user_id)
-    taken_part = [
-        GongwenDocument.drafter_id == scope.user_id,
-        GongwenDocument.signer_id == scope.user_id,
-        GongwenDocument.id.in_(authored),
-    ]
+def _participant(scope: Scope, *, authors: bool) -> ColumnElement[bool]:
+    doc = GongwenDocument
+    taken_part = [doc.drafter_id == scope.user_id, doc.signer_id == scope.user_id]
+    if authors:
+        authored = select(BodyVersion.document_id).where(BodyVersion.author_id == scope.user_id)
+        taken_part.append(doc.id.in_(authored))
     if scope.instance_ids:
-        taken_part.append(GongwenDocument.instance_id.in_(sorted(scope.instance_ids)))
+        taken_part.append(doc.instance_id.in_(sorted(scope.instance_ids)))
     if scope.department_id is not None:
-        taken_part.append(GongwenDocument.drafting_department_id == scope.department_id)
+        taken_part.append(doc.drafting_department_id == scope.department_id)
     return or_(*taken_part)
 
 
@@ -165,22 +151,32 @@ def units_condition(column: Any, unit_id: int, below: Collection[int]) -> Column
     return column.in_(sorted({unit_id, *below})) if below else column == unit_id
 
 
-def _in_scope(scope: Scope) -> ColumnElement[bool]:
+def in_scope(scope: Scope, *, authors: bool = True) -> ColumnElement[bool]:
+    """The documents of ``scope``; with ``authors`` the authors of a 正文 version take part too
+    (签报 count only drafters, signers, instances and departments)."""
     if scope.everywhere:
         return true()
     units = units_condition(GongwenDocument.unit_id, scope.unit_id, scope.below)
-    return units if scope.whole_unit else and_(units, _participant(scope))
+    return units if scope.whole_unit else and_(units, _participant(scope, authors=authors))
+
+
+def visible_of(
+    document_id: int, direction: str, condition: ColumnElement[bool], message: str
+) -> GongwenDocument:
+    """The document of ``direction`` meeting ``condition`` (a scope); otherwise
+    :class:`Forbidden` with ``message``, the same for unknown ids."""
+    stmt = select(GongwenDocument).where(
+        GongwenDocument.id == document_id, GongwenDocument.direction == direction, condition
+    )
+    document = db.session.scalars(stmt).first()
+    if document is None:
+        raise Forbidden(message, document_id=document_id)
+    return document
 
 
 def visible_document(document_id: int, scope: Scope) -> GongwenDocument:
     """The 发文 if it is in ``scope``; the same :class:`Forbidden` for unknown ids."""
-    stmt = select(GongwenDocument).where(
-        GongwenDocument.id == document_id, GongwenDocument.direction == "out", _in_scope(scope)
-    )
-    document = db.session.scalars(stmt).first()
-    if document is None:
-        raise Forbidden(FORBIDDEN, document_id=document_id)
-    return document
+    return visible_of(document_id, "out", in_scope(scope), FORBIDDEN)
 
 
 # ---------------------------------------------------------------- the list
@@ -191,29 +187,17 @@ def _conditions(filters: OutgoingFilters) -> list[ColumnElement[bool]]:
     found: list[ColumnElement[bool]] = []
     if filters.year:
         first, last = date(filters.year, 1, 1), date(filters.year, 12, 31)
-        created = and_(
-            doc.created_at >= day_start(first),
-            doc.created_at < day_start(last + timedelta(days=1)),
-        )
+        created = and_(*qf.within_days(doc.created_at, first, last))
         found.append(
             or_(doc.issued_date.between(first, last), and_(doc.issued_date.is_(None), created))
         )
-    for name in ("doc_type", "status", "importance", "urgency"):
-        if value := getattr(filters, name):
-            found.append(getattr(doc, name) == value)
+    names = ("doc_type", "status", "importance", "urgency")
+    found += qf.equal_to((getattr(doc, name), getattr(filters, name)) for name in names)
     if filters.secrecy:
         found.append(doc.secrecy == ("" if filters.secrecy == NO_SECRECY else filters.secrecy))
-    if filters.keyword and filters.keyword.strip():
-        word = filters.keyword.strip()
-        found.append(or_(*(contains(c, word) for c in (doc.title, doc.doc_number, doc.keywords))))
-    if filters.drafted_from:
-        found.append(doc.created_at >= day_start(filters.drafted_from))
-    if filters.drafted_to:
-        found.append(doc.created_at < day_start(filters.drafted_to + timedelta(days=1)))
-    if filters.issued_from:
-        found.append(doc.issued_date >= filters.issued_from)
-    if filters.issued_to:
-        found.append(doc.issued_date <= filters.issued_to)
+    found += qf.keyword_in(filters.keyword, doc.title, doc.doc_number, doc.keywords)
+    found += qf.within_days(doc.created_at, filters.drafted_from, filters.drafted_to)
+    found += qf.within_dates(doc.issued_date, filters.issued_from, filters.issued_to)
     return found
 
 
@@ -225,23 +209,21 @@ def _sort_column(sort: str) -> Any:
         "title": doc.title,
         "drafted": doc.created_at,
         "issued": doc.issued_date,
-        "secrecy": rank(doc.secrecy, _SECRECY_RANK),
-        "importance": rank(doc.importance, _IMPORTANCE_RANK),
-        "urgency": rank(doc.urgency, _URGENCY_RANK),
-        "status": rank(doc.status, _STATUS_RANK),
+        "secrecy": qf.rank(doc.secrecy, SECRECY_LEVELS),
+        "importance": qf.rank(doc.importance, IMPORTANCE_LEVELS),
+        "urgency": qf.rank(doc.urgency, URGENCY_LABELS),
+        "status": qf.rank(doc.status, STATUSES),
     }
     return columns.get(sort, doc.created_at)
 
 
 def outgoing_select(scope: Scope, filters: OutgoingFilters) -> Select[GongwenDocument]:
     """The scope's 发文 matching ``filters``, in the filters' SQL order (newest id breaks ties)."""
+    doc = GongwenDocument
+    conditions = (doc.direction == "out", in_scope(scope), *_conditions(filters))
     # NULLs (no 成文日期 yet) go last in both directions.
-    order = ordering(_sort_column(filters.sort), GongwenDocument.id, descending=filters.descending)
-    return (
-        select(GongwenDocument)
-        .where(GongwenDocument.direction == "out", _in_scope(scope), *_conditions(filters))
-        .order_by(*order)
-    )
+    column = _sort_column(filters.sort)
+    return qf.sorted_select(doc, conditions, column, doc.id, descending=filters.descending)
 
 
 def list_outgoing(
@@ -249,7 +231,7 @@ def list_outgoing(
 ) -> DocumentPage:
     """A page of the 发文列表 sorted by a SQL column (see :data:`SQL_SORTS`)."""
     check_filters(filters)
-    return paged(outgoing_select(scope, filters), page, per_page)
+    return qf.paged(outgoing_select(scope, filters), page, per_page)
 
 
 def outgoing_keys(scope: Scope, filters: OutgoingFilters) -> list[tuple[int, int | None]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -152,3 +153,47 @@ def head(department: Department) -> User:
     found = directory.department_head(department.id)
     assert found is not None
     return found
+
+
+def deliver(city: City, codes: list[str]) -> None:
+    """Issue the 通知 to the units ``codes`` and deliver it: each gets one 收文 to 签收."""
+    send(city, issue_to(city, codes))
+    api.deliver_messages(worker_id="w1")
+
+
+def register_form(**overrides: Any) -> dict[str, Any]:
+    """A valid 登记 form for the delivered 通知 (加急, 办理期限 in five days)."""
+    today = documents.beijing_today()
+    form = {
+        "title": "江城市教育局关于做好秋季开学工作的通知",
+        "from_unit": "江城市教育局",
+        "from_doc_number": "江教发〔2025〕9号",
+        "category": "普发件",
+        "urgency": "urgent",
+        "copies": 3,
+        "received_date": today.isoformat(),
+        "deadline": (today + timedelta(days=5)).isoformat(),
+        "need_reply": True,
+    }
+    return form | overrides
+
+
+def sign_and_register(unit: Unit, **overrides: Any) -> int:
+    """The unit's 收发员 签收s and 登记s its one 收文; its instance id."""
+    record = record_of(unit)
+    do(record.instance_id, registrar(unit), "签收", {"sign_action": "签收"})
+    do(record.instance_id, registrar(unit), "登记", register_form(**overrides))
+    return record.instance_id
+
+
+def instruct_to_host(
+    instance_id: int, unit: Unit, proposal: str = "建议业务科室主办"
+) -> Department:
+    """初审 (accepted) and 拟办 by the 办公室主任, then the leader's 批示 giving the unit's first
+    department the 主办; that department, whose head now has 主办部门办理."""
+    director = office_director(unit)
+    do(instance_id, director, "初审", {"review_accept": True})
+    do(instance_id, director, "拟办", {"proposal": proposal})
+    host = departments(unit)[0]
+    do(instance_id, leader(unit), "领导批示", {"instruction": "同意", "host_department": host.id})
+    return host
