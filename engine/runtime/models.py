@@ -137,7 +137,8 @@ class InstanceEvent(db.Model):  # type: ignore[name-defined]
         UniqueConstraint("instance_id", "seq"),
         # The auditor's search across instances (event_search): by time, and by person.
         Index("ix_engine_instance_event_at", "at"),
-        Index("ix_engine_instance_event_actor", "actor_id", "at"),
+        # Engine events (task created, timer fired ...) have no actor: not in this index.
+        _partial_index("ix_engine_instance_event_actor", "actor_id", "at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-06 05:41:08.461396
+Create Date: 2026-12-06 06:13:54.819131
 """
 
 from collections.abc import Sequence
@@ -1061,7 +1061,13 @@ def upgrade() -> None:
         ),
     )
     with op.batch_alter_table("engine_instance_event", schema=None) as batch_op:
-        batch_op.create_index("ix_engine_instance_event_actor", ["actor_id", "at"], unique=False)
+        batch_op.create_index(
+            "ix_engine_instance_event_actor",
+            ["actor_id", "at"],
+            unique=False,
+            sqlite_where=sa.text("actor_id IS NOT NULL"),
+            postgresql_where=sa.text("actor_id IS NOT NULL"),
+        )
         batch_op.create_index("ix_engine_instance_event_at", ["at"], unique=False)
 
     op.create_table(
@@ -1453,7 +1459,11 @@ def downgrade() -> None:
     op.drop_table("engine_message")
     with op.batch_alter_table("engine_instance_event", schema=None) as batch_op:
         batch_op.drop_index("ix_engine_instance_event_at")
-        batch_op.drop_index("ix_engine_instance_event_actor")
+        batch_op.drop_index(
+            "ix_engine_instance_event_actor",
+            sqlite_where=sa.text("actor_id IS NOT NULL"),
+            postgresql_where=sa.text("actor_id IS NOT NULL"),
+        )
 
     op.drop_table("engine_instance_event")
     with op.batch_alter_table("engine_incident", schema=None) as batch_op:

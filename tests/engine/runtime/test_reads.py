@@ -75,6 +75,8 @@ def test_queries_by_a_partly_filled_column_use_its_partial_index(app) -> None:
         "ix_engine_human_task_parent_id": "SELECT id FROM engine_human_task WHERE parent_id = :v",
         "ix_engine_human_task_delegated_from_id": "SELECT id FROM engine_human_task "
         "WHERE delegated_from_id = :v AND active",
+        "ix_engine_instance_event_actor": "SELECT id FROM engine_instance_event "
+        "WHERE actor_id = :v ORDER BY at DESC",
     }
     for index, sql in cases.items():
         assert "IS NOT NULL" in _index_definition(index)  # a new row (NULL there) skips it
