@@ -39,6 +39,26 @@ class YearView:
         return bool(self.rows)
 
 
+# The State Council publishes the next year's 放假安排 in November (2024-11-12, 2025-11-04).
+NEXT_YEAR_FROM_MONTH = 11
+
+
+def has_schedule(year: int) -> bool:
+    """Whether ``year`` has a calendar: rows kept by an administrator, or a bundled schedule."""
+    managed = db.session.scalar(select(CalendarDay.id).where(CalendarDay.year == year).limit(1))
+    return managed is not None or bool(bundled_entries(year))
+
+
+def missing_years(today: date) -> list[int]:
+    """Years whose working days are needed now but unknown: this year, and from November the
+    next one too (办理期限 reach into it). Without a calendar only weekends count as days off,
+    so 元旦 and 春节 would be counted as working days."""
+    years = [today.year]
+    if today.month >= NEXT_YEAR_FROM_MONTH:
+        years.append(today.year + 1)
+    return [year for year in years if not has_schedule(year)]
+
+
 def check_year(year: int) -> int:
     """``year`` if plausible, else ValidationFailed."""
     if not MIN_YEAR <= year <= MAX_YEAR:

@@ -36,6 +36,7 @@ def _page(year: int, errors: dict[str, str] | None = None, status: int = 200) ->
         bundled_years=bundled_years(),
         errors=errors or {},
         form=request.form,
+        missing_years=entries.missing_years(beijing_today()),
     )
     return html, status
 

@@ -6,8 +6,11 @@ from flask import Blueprint, g, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
 from engine import api
+from services.calendar import entries as calendar_entries
 from services.db import db
+from services.gongwen.documents import beijing_today
 from services.notify import inapp
+from services.org.roles import SYSADMIN
 from web.security import login_required
 
 bp = Blueprint("portal", __name__)
@@ -26,7 +29,16 @@ def home() -> str:
     notes = inapp.latest(g.user.id, limit=8)
     newest = api.InboxFilters(sort="created")
     todo = api.inbox(g.user.id, filters=newest, per_page=5)
-    return render_template("portal/home.html", notes=notes, todo=todo)
+    return render_template(
+        "portal/home.html", notes=notes, todo=todo, calendar_gaps=_calendar_gaps()
+    )
+
+
+def _calendar_gaps() -> list[int]:
+    """For the 系统管理员 only: years whose 放假安排 is still to be imported."""
+    if SYSADMIN not in {r.role_code for r in g.user.roles}:
+        return []
+    return calendar_entries.missing_years(beijing_today())
 
 
 @bp.get("/todo")
