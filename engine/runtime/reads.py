@@ -10,8 +10,7 @@ other is built without ``__init__``, its history cleared, and attached. Relation
 unloaded and load lazily on first access.
 
 SQLAlchemy has no public "adopt this row" call: ``Session.merge(load=False)`` wants a clean
-object and costs about as much as the query, hence this module (see the measurements in
-docs/benchmarks.md, 引擎).
+object and costs about as much as the query, hence this module (docs/engine-internals.md, 4).
 """
 
 from __future__ import annotations
