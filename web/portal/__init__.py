@@ -10,6 +10,7 @@ from services.calendar import entries as calendar_entries
 from services.db import db
 from services.gongwen.documents import beijing_today
 from services.notify import inapp
+from services.org import grants
 from services.org.roles import SYSADMIN
 from web.security import login_required
 
@@ -36,7 +37,7 @@ def home() -> str:
 
 def _calendar_gaps() -> list[int]:
     """For the 系统管理员 only: years whose 放假安排 is still to be imported."""
-    if SYSADMIN not in {r.role_code for r in g.user.roles}:
+    if not grants.has_role(g.user, SYSADMIN):
         return []
     return calendar_entries.missing_years(beijing_today())
 
