@@ -11,9 +11,8 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from sqlalchemy import select
 
 from engine import api
-from engine.definitions import repository
 from engine.errors import EngineError
-from engine.runtime import persistence
+from engine.runtime import persistence, step
 from engine.runtime.models import HumanTask, InstanceEvent, ProcessInstance
 from services.db import db
 from services.errors import Conflict, Forbidden, ValidationFailed
@@ -184,14 +183,7 @@ def test_stored_state_is_utf8_without_spec(approval) -> None:
 def test_old_format_row_upgrades_on_load(approval) -> None:
     view = start_approval(approval)
     instance = db.session.get(ProcessInstance, view.id)
-    loaded = repository.load_spec(instance.version_id)
-    workflow = persistence.load_state(
-        instance.state,
-        instance.state_format,
-        spec=loaded.spec,
-        subprocess_specs=loaded.subprocess_specs,
-        script_engine=None,
-    )
+    workflow = step.load(instance).workflow
     stock = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
     instance.state, instance.state_format = stock.serialize_json(workflow), 1
     db.session.commit()
