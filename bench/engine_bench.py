@@ -38,7 +38,7 @@ from bench.report import bench_main, bench_parser, summary_ms
 from engine import api, forms
 from engine.definitions import repository
 from engine.runtime.models import HumanTask, ProcessInstance
-from services.db import db
+from services.db import db, end_transaction
 from services.org import admin, directory
 from tests.support.pgcluster import PgCluster
 
@@ -148,7 +148,7 @@ def bench_complete(live_ids: list[int], samples: int) -> tuple[dict[str, float],
     times = []
     for instance_id in chosen:
         task_id = open_task(instance_id, "draft")
-        db.session.rollback()  # the lookup is not part of the measured operation
+        end_transaction()  # the lookup is not part of the measured operation
 
         def one(task_id: int = task_id) -> None:
             api.complete_task(task_id, actor_id=starter, data={"subject": SUBJECT})
@@ -165,7 +165,7 @@ def count_statements() -> tuple[int, int]:
         instance_id = api.start_instance(KEY, starter_id=starter, data=START_DATA).id
         db.session.commit()
     task_id = open_task(instance_id, "draft")
-    db.session.rollback()
+    end_transaction()
     with StatementCounter() as completed:
         api.complete_task(task_id, actor_id=starter, data={"subject": SUBJECT})
         db.session.commit()
@@ -275,7 +275,7 @@ def bench_inbox(target: int, samples: int) -> dict[str, float]:
     def one() -> None:
         page = api.inbox(target, page=1, per_page=50)
         assert len(page.items) == 50
-        db.session.rollback()
+        end_transaction()  # as a request that only read ends
 
     for _ in range(5):
         one()  # warm caches, as a live server would be

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from flask import Flask
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from services.config import Settings, install, load_settings
-from services.db import db, engine_options
+from services.db import db, end_transaction, engine_options
 from web import errors, filters
 from web.extensions import csrf
+
+log = logging.getLogger(__name__)
 
 BLUEPRINTS = (
     "web.auth:bp",
@@ -56,11 +60,25 @@ def create_app(settings: Settings | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     settings.var_dir.mkdir(parents=True, exist_ok=True)
     db.init_app(app)
+    # Registered after Flask-SQLAlchemy's teardown, so it runs before the session is removed.
+    app.teardown_appcontext(_end_transaction)
     csrf.init_app(app)
     _register_blueprints(app)
     errors.init_app(app)
     filters.init_app(app)
     return app
+
+
+def _end_transaction(exc: BaseException | None) -> None:
+    """End the request's (or app context's) transaction, keeping PostgreSQL's prepared
+    statements when it only read (``services.db.end_transaction``)."""
+    if exc is not None:
+        return  # Flask-SQLAlchemy's teardown rolls back
+    try:
+        end_transaction()
+    except SQLAlchemyError:
+        log.exception("ending the transaction failed; rolling back")
+        db.session.rollback()
 
 
 def _register_blueprints(app: Flask) -> None:
