@@ -7,7 +7,7 @@ import dataclasses
 from collections import Counter
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from engine import api
 from engine import scheduler as engine_scheduler
@@ -78,6 +78,17 @@ def test_run_once_fires_timers_and_delivers_messages(app, people, frozen_clock) 
     result = engine_scheduler.run_once(app, worker_id="job")
     assert result == engine_scheduler.RunResult(timers_fired=1, messages_delivered=1)
     assert active_specs(timer_instance) == ["after"]
+
+
+@pytest.mark.postgres_only
+def test_idle_runs_keep_postgresqls_prepared_statements(app) -> None:
+    """A run that found nothing due ends with COMMIT, not ROLLBACK (services.db.end_transaction):
+    psycopg would drop the statements it prepared for the polling queries on a rollback."""
+    db.session.remove()  # one connection in the pool: the runs and the check below share it
+    for _ in range(6):  # psycopg prepares a statement on its sixth execution
+        assert engine_scheduler.run_once(app, worker_id="idle") == engine_scheduler.RunResult(0, 0)
+    prepared = db.session.scalar(text("SELECT count(*) FROM pg_prepared_statements"))
+    assert prepared is not None and prepared >= 1
 
 
 def test_start_scheduler_runs_the_job_at_the_configured_interval(app) -> None:
