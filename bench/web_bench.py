@@ -35,7 +35,7 @@ from engine import api, forms
 from engine.definitions import repository
 from engine.runtime.models import HumanTask
 from services.auth import accounts
-from services.db import db
+from services.db import db, end_transaction
 from services.org import admin, directory
 from tests.auth.helpers import login
 from tests.support.pgcluster import PgCluster
@@ -149,6 +149,7 @@ def timed_get(client: FlaskClient, path: str, samples: int) -> dict[str, float]:
         elapsed = time.perf_counter() - began
         assert response.status_code == 200, (path, response.status_code)
         response.close()
+        end_transaction()  # as the app's teardown ends each request (services.db)
         db.session.remove()
         return elapsed
 
