@@ -15,6 +15,7 @@ from sqlalchemy import and_, bindparam, select, true
 
 from engine import assignment
 from engine.runtime.delegation_models import Delegation
+from engine.runtime.direct import Direct
 from engine.runtime.inbox import TaskView, task_view
 from engine.runtime.models import HumanTask
 from services import clock
@@ -102,12 +103,12 @@ class Redirected(NamedTuple):
 # Built once, plain columns: it runs for every task created with a single assignee. The rules
 # in force and the 新待办 choice of the user and of each delegate come in one statement: the
 # notice of the task then needs no query of its own (``NewTask.choosers``).
-_POLICY = (
+_POLICY = Direct(
     select(
-        chooses_new_task_notices(User.id),
+        chooses_new_task_notices(User.id).label("user_chooses"),
         Delegation.delegate_id,
         Delegation.process_keys,
-        chooses_new_task_notices(Delegation.delegate_id),
+        chooses_new_task_notices(Delegation.delegate_id).label("delegate_chooses"),
     )
     .select_from(User)
     .outerjoin(
@@ -128,15 +129,11 @@ def _policy(user_id: int, process_key: str) -> tuple[RuleInForce | None, bool]:
     final holder (the delegate, else the user) chose 新待办 notices."""
     params = {"user_id": user_id, "now": clock.now()}
     chooses = False
-    for (
-        user_chooses,
-        delegate_id,
-        process_keys,
-        delegate_chooses,
-    ) in db.session.connection().execute(_POLICY, params):
-        chooses = user_chooses
+    for row in _POLICY.all(params):
+        chooses = row["user_chooses"]
+        delegate_id, process_keys = row["delegate_id"], row["process_keys"]
         if delegate_id is not None and (not process_keys or process_key in process_keys):
-            return RuleInForce(user_id, delegate_id), delegate_chooses
+            return RuleInForce(user_id, delegate_id), row["delegate_chooses"]
     return None, chooses
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
+from engine.runtime.direct import Direct
 from engine.runtime.models import InstanceEvent, ProcessInstance
 from services import clock
 from services.db import db
@@ -76,7 +77,7 @@ def _fields(event: InstanceEvent) -> dict[str, Any]:
 
 # Core statement, built once: an event is written straight away, without an ORM object and
 # the unit of work (the hot path appends two or three per completion).
-_INSERT_EVENT = insert(InstanceEvent)
+_INSERT_EVENT = Direct(insert(InstanceEvent))
 
 
 class EventLog:
@@ -97,7 +98,7 @@ class EventLog:
         """Write the held events (one executemany) and write later ones straight away."""
         held, self._held = self._held, None
         if held:
-            db.session.connection().execute(_INSERT_EVENT, held)
+            _INSERT_EVENT.executemany(held)
 
     def append(
         self,
@@ -132,7 +133,7 @@ class EventLog:
         if self._held is not None:
             self._held.append(row)
         else:
-            db.session.connection().execute(_INSERT_EVENT, row)
+            _INSERT_EVENT.execute(row)
         instance.event_seq, instance.event_hash = seq, digest
         return row
 

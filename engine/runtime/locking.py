@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, select, update
 
-from engine.runtime import reads
+from engine.runtime.direct import Direct
 from engine.runtime.models import HumanTask, ProcessInstance
 from engine.runtime.reads import adopt, columns_of, table_of
 from services.db import db
@@ -32,11 +32,11 @@ STALE_MESSAGE = "该流程已被他人处理，请刷新后重试"
 # ``reads.adopt`` hands back as the session's object, with the values just read: objects read
 # before the lock may be stale.
 _INSTANCE = table_of(ProcessInstance)
-_LOCK_FOR_UPDATE: Any = (
+_LOCK_FOR_UPDATE = Direct(
     columns_of(ProcessInstance).where(_INSTANCE.c.id == bindparam("instance_id")).with_for_update()
 )
 # The no-op UPDATE returns the row too (RETURNING): lock and read in one statement.
-_LOCK_SQLITE: Any = (
+_LOCK_SQLITE = Direct(
     update(_INSTANCE)
     .where(_INSTANCE.c.id == bindparam("instance_id"))
     .values(revision=_INSTANCE.c.revision)
@@ -49,10 +49,10 @@ _LOCK_SQLITE: Any = (
 _INSTANCE_OF_TASK: Any = (
     select(HumanTask.instance_id).where(HumanTask.id == bindparam("task_id")).scalar_subquery()
 )
-_LOCK_TASK_FOR_UPDATE: Any = (
+_LOCK_TASK_FOR_UPDATE = Direct(
     columns_of(ProcessInstance).where(_INSTANCE.c.id == _INSTANCE_OF_TASK).with_for_update()
 )
-_LOCK_TASK_SQLITE: Any = (
+_LOCK_TASK_SQLITE = Direct(
     update(_INSTANCE)
     .where(_INSTANCE.c.id == _INSTANCE_OF_TASK)
     .values(revision=_INSTANCE.c.revision)
@@ -60,9 +60,9 @@ _LOCK_TASK_SQLITE: Any = (
 )
 
 
-def _locked(query: Any, params: dict[str, int]) -> ProcessInstance | None:
-    row = reads.connection().execute(query, params).first()
-    return adopt(ProcessInstance, row._mapping) if row is not None else None
+def _locked(query: Direct, params: dict[str, int]) -> ProcessInstance | None:
+    row = query.first(params)
+    return adopt(ProcessInstance, row) if row is not None else None
 
 
 def lock_instance(instance_id: int, *, expected_revision: int | None = None) -> ProcessInstance:

@@ -66,6 +66,6 @@ def adopt(model: type[Model], row: Mapping[Any, Any]) -> Model:
     return obj
 
 
-def adopt_all(model: type[Model], rows: Iterable[Any]) -> list[Model]:
-    """``adopt`` for every row of a Core result."""
-    return [adopt(model, row._mapping) for row in rows]
+def adopt_all(model: type[Model], rows: Iterable[Mapping[Any, Any]]) -> list[Model]:
+    """``adopt`` for every row (as ``direct.Direct.all`` gives them)."""
+    return [adopt(model, row) for row in rows]

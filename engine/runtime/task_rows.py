@@ -19,7 +19,8 @@ from sqlalchemy import and_, bindparam, or_, select, true
 
 from engine import assignment, deadlines
 from engine.errors import EngineError
-from engine.runtime import addsign, delegation, reads, task_notices, writes
+from engine.runtime import addsign, delegation, task_notices, writes
+from engine.runtime.direct import Direct
 from engine.runtime.models import HumanTask, HumanTaskCandidate
 from engine.runtime.reads import adopt_all, columns_of, table_of
 from engine.runtime.step import TASK_TAKEN_MESSAGE, Step, task_name
@@ -33,15 +34,19 @@ _TASK_ROW = select(HumanTask).where(HumanTask.id == bindparam("task_id"))
 # The open rows are Core reads adopted as objects (``reads``), with the values just read:
 # objects loaded before the lock may be stale.
 _TASKS = table_of(HumanTask)
-_OPEN_ROWS = columns_of(HumanTask).where(
-    _TASKS.c.instance_id == bindparam("instance_id"), _TASKS.c.active == true()
+_OPEN_ROWS = Direct(
+    columns_of(HumanTask).where(
+        _TASKS.c.instance_id == bindparam("instance_id"), _TASKS.c.active == true()
+    )
 )
-_ROWS_FOR_COMPLETION = columns_of(HumanTask).where(
-    # Each side of the OR has its own index: rows completed long ago are never read.
-    or_(
-        and_(_TASKS.c.instance_id == bindparam("instance_id"), _TASKS.c.active == true()),
-        _TASKS.c.parent_id == bindparam("task_id"),
-    ),
+_ROWS_FOR_COMPLETION = Direct(
+    columns_of(HumanTask).where(
+        # Each side of the OR has its own index: rows completed long ago are never read.
+        or_(
+            and_(_TASKS.c.instance_id == bindparam("instance_id"), _TASKS.c.active == true()),
+            _TASKS.c.parent_id == bindparam("task_id"),
+        ),
+    )
 )
 
 
@@ -61,8 +66,7 @@ def is_candidate(task_id: int, user_id: int) -> bool:
 
 def open_rows(instance_id: int) -> list[HumanTask]:
     """The active task rows, re-read: objects loaded before the lock may be stale."""
-    rows = reads.connection().execute(_OPEN_ROWS, {"instance_id": instance_id})
-    return adopt_all(HumanTask, rows)
+    return adopt_all(HumanTask, _OPEN_ROWS.all({"instance_id": instance_id}))
 
 
 def rows_for_completion(instance_id: int, task_id: int) -> tuple[list[HumanTask], bool]:
@@ -72,7 +76,7 @@ def rows_for_completion(instance_id: int, task_id: int) -> tuple[list[HumanTask]
     active rows, and are told apart here with the statuses ``addsign.gate`` looks at.
     """
     params = {"instance_id": instance_id, "task_id": task_id}
-    rows = adopt_all(HumanTask, reads.connection().execute(_ROWS_FOR_COMPLETION, params))
+    rows = adopt_all(HumanTask, _ROWS_FOR_COMPLETION.all(params))
     live = ("open", "claimed", addsign.WAITING)
     signers = any(r.parent_id == task_id and r.status in live for r in rows)
     return [r for r in rows if r.active and r.instance_id == instance_id], signers
