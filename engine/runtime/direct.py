@@ -147,8 +147,17 @@ def _call(connection: Connection, sql: str, params: Any, *, many: bool) -> Any:
             cursor.execute(sql, params)
     except connection.dialect.loaded_dbapi.Error as exc:
         cursor.close()
+        # As SQLAlchemy does: a lost connection is not handed back to the pool for reuse.
+        lost = connection.dialect.is_disconnect(exc, dbapi_connection, cursor)
+        if lost:
+            connection.invalidate(exc)
         raise DBAPIError.instance(
-            sql, params, exc, connection.dialect.loaded_dbapi.Error, dialect=connection.dialect
+            sql,
+            params,
+            exc,
+            connection.dialect.loaded_dbapi.Error,
+            connection_invalidated=lost,
+            dialect=connection.dialect,
         ) from exc
     dispatch.after_cursor_execute(connection, cursor, sql, params, None, many)
     return cursor

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import event, insert, select, text
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from engine import api  # noqa: F401  (first: loads the engine package in dependency order)
 from engine.runtime import history, locking, task_rows, writes
@@ -168,3 +168,18 @@ def test_the_insert_compiles_as_sqlalchemy_compiles_it(people) -> None:
     finally:
         event.remove(db.engine, "before_cursor_execute", remember)
     assert len(sent) == 2 and sent[0] == sent[1]
+
+
+@pytest.mark.postgres_only
+def test_a_lost_connection_is_invalidated_not_reused(people) -> None:
+    deploy_approval()
+    view = start_approval(people)
+    db.session.commit()
+    backend_pid = db.session.execute(text("SELECT pg_backend_pid()")).scalar_one()
+    with db.engine.connect() as other:  # a second connection of the pool
+        other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend_pid})
+    with pytest.raises(DBAPIError) as raised:
+        task_rows.open_rows(view.id)
+    assert raised.value.connection_invalidated
+    db.session.rollback()
+    assert [row.instance_id for row in task_rows.open_rows(view.id)] == [view.id]
