@@ -4,14 +4,11 @@ outbox for the users who chose them (quiet hours, urgent bypass, retried on a fa
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
-from typing import Any
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from services import clock
 from services.config import ConfigError, current_settings, install, load_settings
@@ -21,24 +18,10 @@ from services.notify.models import Notification
 from services.notify.new_tasks import NewTask, queue_new_tasks
 from tests.auth.helpers import make_user
 from tests.notify.helpers import outbox_rows, recipient
+from tests.support.sql_statements import statements_sent
 
 LATE_EVENING = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)  # 23:00 Beijing time
 QUIET_END = datetime(2026, 3, 2, 23, 0, tzinfo=UTC)  # 07:00 Beijing time
-
-
-@contextmanager
-def statements() -> Iterator[list[str]]:
-    """The SQL statements sent to the database inside the block."""
-    seen: list[str] = []
-
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
 
 
 def task(task_id: int, *users: int, urgent: bool = False) -> NewTask:
@@ -55,7 +38,7 @@ def test_users_without_a_channel_cost_one_select_and_no_write(app) -> None:
     db.session.commit()
     tasks = [task(n, *plain, reminders_only) for n in range(1, 21)]
 
-    with statements() as seen:
+    with statements_sent() as seen:
         assert queue_new_tasks(tasks) == 0
         db.session.flush()
 
@@ -64,7 +47,7 @@ def test_users_without_a_channel_cost_one_select_and_no_write(app) -> None:
 
 
 def test_no_task_costs_nothing(app) -> None:
-    with statements() as seen:
+    with statements_sent() as seen:
         assert queue_new_tasks([]) == 0
         assert queue_new_tasks([task(1)]) == 0
     assert seen == []

@@ -7,7 +7,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import event
 
 from engine import api
 from engine.definitions import repository
@@ -17,6 +16,7 @@ from services.notify import preferences
 from services.org.models import User
 from tests.notify.helpers import outbox_rows
 from tests.org.factories import make_department, make_unit, make_user
+from tests.support.sql_statements import statements_sent
 
 QINGJIA = Path(__file__).resolve().parents[2] / "processes" / "qingjia.bpmn"
 LEAVE = {"leave_type": "事假", "start_date": "2026-03-02", "days": 1, "reason": "家中有事"}
@@ -138,16 +138,8 @@ def test_a_single_holder_task_reads_the_choice_with_the_rules_in_one_statement(
     leave_office,
 ) -> None:
     clerk, _, _ = leave_office
-    seen: list[str] = []
-
-    def remember(_conn, _cursor, statement, *_args) -> None:
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", remember)
-    try:
+    with statements_sent() as seen:
         submit_leave(clerk)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", remember)
     reads = [s for s in seen if "notify_preference.new_task !=" in s]
     # One per created task (填写申请 at start, 部门负责人审批 on completion), each with the rules.
     assert len(reads) == 2

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event, insert, select, text
+from sqlalchemy import insert, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from engine import api  # noqa: F401  (first: loads the engine package in dependency order)
@@ -16,6 +16,7 @@ from engine.runtime.direct import Direct
 from engine.runtime.models import HumanTask, InstanceEvent, ProcessInstance
 from services.db import db
 from tests.engine.runtime.helpers import deploy_approval, start_approval
+from tests.support.sql_statements import statements_sent
 
 WHEN = datetime(2026, 3, 4, 5, 6, 7, 891011, tzinfo=UTC)
 
@@ -135,18 +136,9 @@ def test_events_written_in_one_call_read_back_as_written(people) -> None:
 def test_errors_are_sqlalchemys_and_statements_are_seen_by_listeners(people) -> None:
     deploy_approval()
     view = start_approval(people)
-    seen: list[str] = []
-
-    def remember(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", remember)
-    try:
-        with pytest.raises(IntegrityError):
-            # No such instance: the foreign key refuses the row.
-            writes.insert_task(_task_values(view.id + 999), candidates=[])
-    finally:
-        event.remove(db.engine, "before_cursor_execute", remember)
+    with statements_sent() as seen, pytest.raises(IntegrityError):
+        # No such instance: the foreign key refuses the row.
+        writes.insert_task(_task_values(view.id + 999), candidates=[])
     assert len(seen) == 1 and seen[0].startswith("INSERT INTO engine_human_task")
 
 
@@ -154,19 +146,11 @@ def test_the_insert_compiles_as_sqlalchemy_compiles_it(people) -> None:
     """Same SQL as ``Connection.execute`` sends for the same keys (checked through the event)."""
     deploy_approval()
     view = start_approval(people)
-    sent: list[str] = []
-
-    def remember(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        sent.append(statement)
-
     values = _task_values(view.id)
-    event.listen(db.engine, "before_cursor_execute", remember)
-    try:
+    with statements_sent() as sent:
         writes.insert_task(values, candidates=[])
         other = {**values, "spiff_task_id": "00000000-0000-0000-0000-0000000000bb"}
         db.session.connection().execute(insert(HumanTask).returning(HumanTask.id), other)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", remember)
     assert len(sent) == 2 and sent[0] == sent[1]
 
 
