@@ -14,6 +14,7 @@ from typing import Any
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, MetaData, event, text
 from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -86,11 +87,20 @@ def end_transaction() -> None:
     if (
         db.engine.dialect.name == "postgresql"
         and not (session.new or session.dirty or session.deleted)
-        and not session.connection().execute(_WROTE).scalar_one()
+        and not _wrote(session)
     ):
         session.commit()
     else:
         session.rollback()
+
+
+def _wrote(session: Any) -> bool:
+    try:
+        return bool(session.connection().execute(_WROTE).scalar_one())
+    except DBAPIError:
+        # The transaction already failed (a database error the request answered itself):
+        # nothing to keep, roll it back.
+        return True
 
 
 @event.listens_for(Engine, "connect")

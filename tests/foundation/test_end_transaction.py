@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from sqlalchemy import func, insert, select, text
+from sqlalchemy.exc import DBAPIError
 
 from services.db import db, end_transaction
 from services.org.models import Unit
@@ -96,3 +97,14 @@ def test_each_app_context_ends_with_it(database_url: str, tmp_path: Path) -> Non
         with application.app_context():
             db.session.remove()
             db.engine.dispose()
+
+
+def test_a_failed_transaction_is_rolled_back_quietly(app: Flask) -> None:
+    """A database error the request answered itself leaves the transaction failed
+    (PostgreSQL refuses every statement until it ends): it is rolled back, nothing raised."""
+    before = db.session.scalar(COUNT_UNITS)
+    db.session.execute(insert(Unit).values(**_unit_values("failed")))
+    with pytest.raises(DBAPIError):
+        db.session.execute(text("SELECT no_such_column FROM org_unit"))
+    end_transaction()
+    assert db.session.scalar(COUNT_UNITS) == before
