@@ -3,7 +3,8 @@
 Loading an entity through the ORM (``session.scalars(select(Model))``) costs two to three times
 the SQL it runs: measured on SQLite, 97 µs of Python for the 20 µs instance lock, 50 µs for the
 open task rows. The path runs these reads on every completion, so they are Core statements
-(``columns_of``) and ``adopt`` turns each row into the persistent object the rest of the engine
+(``columns_of``, run by ``direct``) and ``adopt`` turns each row (a dict of column values) into
+the persistent object the rest of the engine
 expects, as the ORM's loader would: an object the session already holds gets the row's values as
 its committed state (``populate_existing``: what was read before the lock may be stale), any
 other is built without ``__init__``, its history cleared, and attached. Relationships are left
