@@ -65,7 +65,8 @@ class Direct:
         _call(connection, shape.sql, params, many=True).close()
 
     def _run(self, params: Mapping[str, Any], *, fetch: bool) -> list[dict[str, Any]]:
-        # A read flushes first, as an ORM query would (``reads.connection``); a write does not.
+        # Rows read back (``first``/``all``, an INSERT ... RETURNING included) flush the session
+        # first, as an ORM query would (``reads.connection``); ``execute`` does not.
         connection = reads.connection() if fetch else db.session.connection()
         shape = self._shape(connection.dialect, params.keys())
         cursor = _call(connection, shape.sql, shape.bind(params), many=False)
